@@ -1,0 +1,56 @@
+# The two commands a new user needs: `make run` (the Docker-free local API) and `make test`.
+# Each creates its own virtual environment from requirements/ on first use.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 3000
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+SAM := $(SAM_VENV)/bin/sam
+
+.PHONY: run test lint typecheck pytest build validate bench clean
+
+run: $(VENV)/.local.stamp
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m local_api
+
+test: lint typecheck pytest
+
+lint: $(VENV)/.dev.stamp
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+typecheck: $(VENV)/.dev.stamp
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
+	SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest
+
+# sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
+# asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
+build: $(SAM_VENV)/.stamp
+	PYTHON=$(abspath $(BIN))/python $(SAM) build
+
+validate: $(SAM_VENV)/.stamp
+	$(SAM) validate --lint
+
+bench: $(VENV)/.dev.stamp
+	$(BIN)/python -m bench.cold_start
+
+$(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
+	touch $@
+
+$(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+$(SAM_VENV)/.stamp: requirements/sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
