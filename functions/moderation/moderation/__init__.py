@@ -1,0 +1,1 @@
+"""The moderation function: Dify points app.moderation.input and app.moderation.output."""

@@ -1,0 +1,205 @@
+"""One Dify extension endpoint as a Lambda handler behind an API Gateway HTTP API (payload format 2.0).
+
+Every request goes: method -> Bearer key -> envelope -> point -> params -> the point's handler -> answer. Every
+refusal is a short JSON body `{"error": "..."}` with a 4xx/503 status (Dify shows its first 100 characters to the
+person chatting); anything unexpected is a 500 carrying the request id. One log line and one set of metrics per
+request, never with the key, the Authorization header or user content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+from dify_extension.auth import AuthError, bearer_token
+from dify_extension.errors import InvalidRequestError
+from dify_extension.keys import ApiKeyCache, KeyUnavailableError
+from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
+from dify_extension.routes import SERVED_AT
+
+PointHandler = Callable[[Any], Answer]
+"""Takes the point's validated params model (see protocol.PARAMS_MODELS) and returns its answer model."""
+
+JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+MAX_ERROR_CHARS = 86  # so that the whole body, {"error":"..."}, fits in the 100 characters Dify shows
+METRICS_NAMESPACE = "DifyExtension"
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str, outcome: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.outcome = outcome
+
+
+class _Request:
+    """What the log line and metrics may say about a request: nothing the caller typed except known values."""
+
+    __slots__ = ("app_id", "point")
+
+    def __init__(self) -> None:
+        self.point = "invalid"
+        self.app_id: str | None = None
+
+
+def _shorten(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _validation_message(error: ValidationError, prefix: str) -> str:
+    first = error.errors(include_url=False, include_input=False)[0]
+    location = ".".join([prefix, *(str(part) for part in first["loc"])]).strip(".")
+    return _shorten(f"{location}: {first['msg']}" if location else first["msg"])
+
+
+def _error_body(**fields: str) -> str:
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_response(status: int, payload: str) -> dict[str, Any]:
+    return {"statusCode": status, "headers": JSON_HEADERS, "body": payload}
+
+
+class Endpoint:
+    """The handler for one path; `lambda_handler` is what template.yaml names as the function's Handler."""
+
+    def __init__(
+        self,
+        path: str,
+        handlers: Mapping[Point, PointHandler],
+        *,
+        keys: ApiKeyCache,
+    ) -> None:
+        self.path = path
+        self._handlers: dict[Point, PointHandler] = {Point.PING: lambda _params: PingAnswer(), **handlers}
+        self._keys = keys
+        self.logger = Logger()
+        self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
+        self.lambda_handler = self.logger.inject_lambda_context(
+            correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+        )(self._handle)
+
+    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        request = _Request()
+        try:
+            response = _json_response(200, self._answer(event, request).model_dump_json())
+            outcome = "ok"
+        except HttpError as error:
+            response = _json_response(error.status, _error_body(error=error.message))
+            outcome = error.outcome
+        except Exception as error:
+            import traceback  # noqa: PLC0415 - needed only on this path, kept off the cold start
+
+            request_id = getattr(context, "aws_request_id", "") or "unknown"
+            # The traceback names code, not data; the exception's message might quote user content, so it stays out.
+            self.logger.error(
+                "unhandled exception",
+                extra={"exception": type(error).__name__, "stack": traceback.format_tb(error.__traceback__)},
+            )
+            response = _json_response(500, _error_body(error="internal error", request_id=request_id))
+            outcome = "error"
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        self.logger.info(
+            "request handled",
+            extra={
+                "point": request.point,
+                "app_id": request.app_id,
+                "status": response["statusCode"],
+                "outcome": outcome,
+                "latency_ms": latency_ms,
+            },
+        )
+        self._record_metrics(request.point, outcome, latency_ms)
+        return response
+
+    def _answer(self, event: dict[str, Any], request: _Request) -> Answer:
+        method = event.get("requestContext", {}).get("http", {}).get("method", "")
+        if method != "POST":
+            raise HttpError(405, f"method {_shorten(str(method), 10)} not allowed; use POST", "method_not_allowed")
+        self._authenticate(event.get("headers") or {})
+        envelope = self._envelope(event)
+        point = self._point(envelope.point)
+        request.point = point.value
+        params = self._params(point, envelope.params)
+        request.app_id = getattr(params, "app_id", None)
+        try:
+            return self._handlers[point](params)
+        except InvalidRequestError as error:
+            raise HttpError(400, _shorten(str(error)), "bad_request") from None
+
+    def _authenticate(self, headers: Mapping[str, str]) -> None:
+        try:
+            key = bearer_token(headers.get("authorization"))
+        except AuthError as error:
+            self.logger.info("authentication failed", extra={"reason": str(error)})
+            raise HttpError(401, f"unauthorized: {error}", "unauthorized") from None
+        try:
+            valid = self._keys.verify(key)
+        except KeyUnavailableError as error:
+            self.logger.error("API key unavailable; refusing every request", extra={"reason": str(error)})
+            raise HttpError(503, "API key unavailable; try again later", "key_unavailable") from None
+        if not valid:
+            self.logger.info("authentication failed", extra={"reason": "invalid API key"})
+            raise HttpError(401, "unauthorized: invalid API key", "unauthorized")
+
+    @staticmethod
+    def _envelope(event: Mapping[str, Any]) -> ExtensionRequest:
+        body = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            import base64  # noqa: PLC0415 - Dify sends JSON text: kept off the cold start
+            import binascii  # noqa: PLC0415
+
+            try:
+                body = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise HttpError(400, "body is not valid base64", "bad_request") from None
+        if not body:
+            raise HttpError(400, "empty body; expected a JSON object", "bad_request")
+        try:
+            return ExtensionRequest.model_validate_json(body)
+        except ValidationError as error:
+            kind = error.errors()[0]["type"]
+            if kind == "json_invalid":
+                message = "body is not valid JSON"
+            elif kind == "model_type":
+                message = "body must be a JSON object"
+            else:
+                message = _validation_message(error, "")
+            raise HttpError(400, message, "bad_request") from None
+
+    def _point(self, name: str) -> Point:
+        try:
+            point = Point(name)
+        except ValueError:
+            message = f"unknown point '{_shorten(name, 40)}'"
+            listed = f"{message}; {self.path} serves {', '.join(self._handlers)}"
+            raise HttpError(400, listed if len(listed) <= MAX_ERROR_CHARS else message, "bad_request") from None
+        if point not in self._handlers:
+            raise HttpError(400, f"point {point} is served at {SERVED_AT[point]}, not {self.path}", "wrong_endpoint")
+        return point
+
+    @staticmethod
+    def _params(point: Point, params: dict[str, Any]) -> Params:
+        try:
+            return PARAMS_MODELS[point].model_validate(params)
+        except ValidationError as error:
+            raise HttpError(400, _validation_message(error, "params"), "bad_request") from None
+
+    def _record_metrics(self, point: str, outcome: str, latency_ms: float) -> None:
+        self.metrics.add_dimension(name="point", value=point)
+        self.metrics.add_dimension(name="outcome", value=outcome)
+        self.metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        self.metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)
+        self.metrics.flush_metrics()
+        # flush_metrics keeps the set when metrics are disabled (POWERTOOLS_METRICS_DISABLED, the local API).
+        self.metrics.clear_metrics()

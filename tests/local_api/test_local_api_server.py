@@ -1,0 +1,170 @@
+"""local_api.server over real HTTP on loopback, with stand-in functions: routing, API Gateway's own answers, logging."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from local_api.server import MAX_BODY_BYTES, LocalApiServer
+
+TIMEOUT = 10
+SECRET = "do-not-log-this-key"
+
+
+@dataclass
+class Harness:
+    server: LocalApiServer
+    events: list[dict[str, Any]] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=TIMEOUT)
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        connection = self.connect()
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    events: list[dict[str, Any]] = []
+
+    def echo(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"result": "pong"}'}
+
+    def boom(event: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("handler failed")
+
+    def malformed(event: dict[str, Any]) -> dict[str, Any]:
+        return {"statusCode": "200"}
+
+    log: list[str] = []
+    server = LocalApiServer(
+        ("127.0.0.1", 0), {"POST /echo": echo, "POST /boom": boom, "POST /malformed": malformed}, log.append
+    )
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield Harness(server, events, log)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+
+
+def test_routed_request_reaches_the_function_as_an_http_api_event(harness: Harness) -> None:
+    body = b'{"point": "ping", "params": {}}'
+    status, headers, answer = harness.request(
+        "POST", "/echo?x=1", body, {"Content-Type": "application/json", "Authorization": f"Bearer {SECRET}"}
+    )
+    assert (status, answer) == (200, b'{"result": "pong"}')
+    assert headers["Content-Type"] == "application/json"
+    (event,) = harness.events
+    assert event["routeKey"] == "POST /echo"
+    assert event["rawPath"] == "/echo"
+    assert event["rawQueryString"] == "x=1"
+    assert event["body"] == body.decode()
+    assert event["headers"]["authorization"] == f"Bearer {SECRET}"
+    assert event["headers"]["content-type"] == "application/json"
+    assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+
+
+def test_handler_exception_is_api_gateways_500_with_traceback(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, body = harness.request("POST", "/boom", b"{}")
+    assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
+    assert "RuntimeError: handler failed" in capsys.readouterr().err
+
+
+def test_malformed_result_is_a_500(harness: Harness) -> None:
+    status, _, body = harness.request("POST", "/malformed", b"{}")
+    assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/echo"), ("PUT", "/echo"), ("POST", "/nowhere")])
+def test_no_route_is_api_gateways_404(harness: Harness, method: str, path: str) -> None:
+    status, headers, body = harness.request(method, path, b"{}")
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    assert headers["Content-Type"] == "application/json"
+    assert harness.events == []
+
+
+def test_head_gets_no_body(harness: Harness) -> None:
+    status, headers, body = harness.request("HEAD", "/echo")
+    assert (status, body) == (404, b"")
+    assert int(headers["Content-Length"]) > 0
+
+
+def test_body_over_10_mb_is_413_without_invoking(harness: Harness) -> None:
+    connection = harness.connect()
+    try:
+        # Only the headers: the server must answer from Content-Length alone.
+        connection.putrequest("POST", "/echo")
+        connection.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+        connection.endheaders()
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (413, {"message": "Request Entity Too Large"})
+        assert response.headers["Connection"] == "close"
+    finally:
+        connection.close()
+    assert harness.events == []
+
+
+def test_chunked_body_is_refused_not_misread(harness: Harness) -> None:
+    status, _, body = harness.request("POST", "/echo", b"{}", {"Transfer-Encoding": "chunked"})
+    assert status == 411
+    assert json.loads(body) == {"message": "Length Required"}
+
+
+def test_unknown_method_is_json(harness: Harness) -> None:
+    status, _, body = harness.request("BREW", "/echo")
+    assert status == 501
+    assert "message" in json.loads(body)
+
+
+def test_keep_alive_serves_several_requests_per_connection(harness: Harness) -> None:
+    connection = harness.connect()
+    try:
+        for _ in range(3):
+            connection.request("POST", "/echo", body=b"{}")
+            response = connection.getresponse()
+            assert response.status == 200
+            response.read()
+    finally:
+        connection.close()
+    assert len(harness.events) == 3
+
+
+def test_one_log_line_per_request_without_body_headers_or_key(harness: Harness) -> None:
+    harness.request("POST", "/echo", json.dumps({"point": "ping", "params": {"q": SECRET}}).encode(), {"X-K": SECRET})
+    harness.request("POST", "/echo", b"not json")
+    harness.request("POST", "/echo", json.dumps({"point": "evil\npoint"}).encode())
+    harness.request("GET", "/nowhere")
+    # The line is written once the answer is sent, so it may trail the client by a moment.
+    deadline = time.monotonic() + TIMEOUT
+    while len(harness.log) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(harness.log) == 4
+    line = r" (\d+\.\d) ms"
+    assert re.fullmatch(r"POST /echo ping 200" + line, harness.log[0])
+    assert re.fullmatch(r"POST /echo - 200" + line, harness.log[1])
+    assert re.fullmatch(r"POST /echo evil\?point 200" + line, harness.log[2])
+    assert re.fullmatch(r"GET /nowhere - 404" + line, harness.log[3])
+    assert not any(SECRET in entry for entry in harness.log)

@@ -1,0 +1,142 @@
+"""sign_post produces exactly the Authorization header botocore's own SigV4 signer produces for the same request."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotocoreCredentials
+
+from dify_extension.sigv4 import Credentials, sign_post
+
+HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue"}
+BODY = json.dumps({"SecretId": "prod/dify-api-key", "VersionStage": "AWSCURRENT"}).encode()
+KEYS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+SESSION = Credentials("ASIAEXAMPLE", "c2VjcmV0L3dpdGgrc2xhc2hlcw==", "IQoJb3JpZ2luX2VjEJr//////////session+token=")
+
+
+def _botocore_sign(
+    url: str, headers: dict[str, str], body: bytes, region: str, service: str, credentials: Credentials
+) -> tuple[str, datetime, dict[str, str]]:
+    """botocore's Authorization, the time it stamped, and all the headers it sent."""
+    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
+    botocore_credentials = BotocoreCredentials(
+        credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+    )
+    SigV4Auth(botocore_credentials, service, region).add_auth(request)
+    stamped = datetime.strptime(request.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return request.headers["Authorization"], stamped, {name.lower(): value for name, value in request.headers.items()}
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        pytest.param("https://secretsmanager.eu-west-1.amazonaws.com/", "secretsmanager.eu-west-1.amazonaws.com"),
+        pytest.param("http://127.0.0.1:4566/", "127.0.0.1:4566", id="host-with-port"),
+        pytest.param("https://vpce-1.secretsmanager.us-east-1.vpce.amazonaws.com:8443/", None, id="https-port"),
+    ],
+)
+@pytest.mark.parametrize("credentials", [KEYS, SESSION], ids=["keys", "session-token"])
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "cn-north-1"])
+def test_authorization_matches_botocore(url: str, host: str | None, credentials: Credentials, region: str) -> None:
+    """Same credentials, region, host, headers and body, same time: the same Authorization header as botocore."""
+    netloc = host or url.split("/")[2]
+    expected, stamped, botocore_headers = _botocore_sign(url, HEADERS, BODY, region, "secretsmanager", credentials)
+    signed = sign_post(
+        host=netloc,
+        headers=HEADERS,
+        body=BODY,
+        region=region,
+        service="secretsmanager",
+        credentials=credentials,
+        now=stamped,
+    )
+    assert signed["authorization"] == expected
+    assert signed["x-amz-date"] == botocore_headers["x-amz-date"]
+    assert signed["host"] == netloc
+    assert signed.get("x-amz-security-token") == botocore_headers.get("x-amz-security-token")
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        pytest.param({"Content-Type": "application/x-amz-json-1.1"}, b"", id="empty-body"),
+        pytest.param({"Content-Type": "  application/json ", "X-Amz-Target": "a  b"}, b"{}", id="spaces-in-values"),
+        pytest.param(
+            {"content-type": "application/x-amz-json-1.1", "x-amz-target": "secretsmanager.ListSecrets"},
+            '{"Filter": "é"}'.encode(),
+            id="lowercase-names-utf8-body",
+        ),
+    ],
+)
+def test_header_and_body_variants_match_botocore(headers: dict[str, str], body: bytes) -> None:
+    """Header names are lower-cased, runs of spaces in values collapsed, and the body hashed, as botocore does."""
+    expected, stamped, _ = _botocore_sign("https://example.amazonaws.com/", headers, body, "us-west-2", "svc", KEYS)
+    signed = sign_post(
+        host="example.amazonaws.com",
+        headers=headers,
+        body=body,
+        region="us-west-2",
+        service="svc",
+        credentials=KEYS,
+        now=stamped,
+    )
+    assert signed["authorization"] == expected
+
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _signature(
+    *,
+    host: str = "h.example",
+    body: bytes = BODY,
+    region: str = "us-east-1",
+    credentials: Credentials = KEYS,
+    now: datetime = NOW,
+) -> str:
+    signed = sign_post(
+        host=host, headers=HEADERS, body=body, region=region, service="secretsmanager", credentials=credentials, now=now
+    )
+    return signed["authorization"]
+
+
+def test_signature_depends_on_every_input() -> None:
+    """Changing the body, the time, the region, the host or the secret key changes the signature."""
+    variants = {
+        _signature(body=BODY + b" "),
+        _signature(region="us-east-2"),
+        _signature(host="h.example:444"),
+        _signature(credentials=Credentials(KEYS.access_key_id, KEYS.secret_access_key + "x")),
+        _signature(now=NOW.replace(second=6)),
+    }
+    assert _signature() not in variants
+    assert len(variants) == 5
+    assert _signature() == _signature()
+
+
+def test_signed_headers_are_returned_with_the_originals() -> None:
+    """The result carries the given headers plus host, x-amz-date and the scope for that date and region."""
+    now = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    signed = sign_post(
+        host="h.example",
+        headers=HEADERS,
+        body=BODY,
+        region="ap-south-1",
+        service="secretsmanager",
+        credentials=SESSION,
+        now=now,
+    )
+    assert signed["content-type"] == HEADERS["Content-Type"]
+    assert signed["x-amz-target"] == HEADERS["X-Amz-Target"]
+    assert signed["x-amz-date"] == "20260304T050607Z"
+    assert signed["x-amz-security-token"] == SESSION.session_token
+    assert signed["authorization"].startswith(
+        f"AWS4-HMAC-SHA256 Credential={SESSION.access_key_id}/20260304/ap-south-1/secretsmanager/aws4_request, "
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature="
+    )
+    assert len(signed["authorization"].rpartition("Signature=")[2]) == len(hashlib.sha256().hexdigest())
