@@ -18,7 +18,6 @@ from dify_extension.protocol import (
     ModerationInputAnswer,
     ModerationInputParams,
     ModerationOutputAnswer,
-    ModerationOutputParams,
     Params,
     PingAnswer,
     PingParams,

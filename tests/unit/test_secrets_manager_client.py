@@ -87,7 +87,7 @@ class FakeSecretsManager:
                 self.end_headers()
                 self.wfile.write(reply.body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -159,8 +159,9 @@ def test_request_is_a_signed_get_secret_value(fake: FakeSecretsManager) -> None:
         now=stamped,
     )
     assert request.headers["authorization"] == expected["authorization"]
-    assert f"Credential={CREDENTIALS.access_key_id}/{stamped:%Y%m%d}/{REGION}/secretsmanager/aws4_request" in (
-        request.headers["authorization"]
+    assert (
+        f"Credential={CREDENTIALS.access_key_id}/{stamped:%Y%m%d}/{REGION}/secretsmanager/aws4_request"
+        in (request.headers["authorization"])
     )
 
 

@@ -17,7 +17,7 @@ BUNDLED_TOOLS = Path(__file__).with_name("tools.json")
 
 # {{query}}, {{app_id}} or {{inputs.<variable>}}, spaces allowed inside the braces, as in Dify's own prompts.
 PLACEHOLDER = re.compile(r"\{\{\s*(query|app_id|inputs\.[A-Za-z0-9_\-]+)\s*\}\}")
-ANY_BRACES = re.compile(r"\{\{.*?\}\}")
+ANY_BRACES = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def _text(value: Any) -> str:
@@ -29,7 +29,8 @@ def _text(value: Any) -> str:
 class TemplateTool(BaseModel):
     """Text rendered from the query and inputs; a missing input renders as an empty string."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built as part of ToolRegistry only (defer_build): building it on its own too would cost cold-start time.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Literal["template"]
     template: str

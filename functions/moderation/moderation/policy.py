@@ -25,7 +25,8 @@ Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 class StagePolicy(BaseModel):
     """What to block at one stage (input or output): a hit on any keyword answers with `preset_response`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built as part of ModerationPolicy only (defer_build): building it on its own too would cost cold-start time.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     keywords: list[Keyword] = Field(default_factory=list)
     preset_response: Annotated[str, StringConstraints(min_length=1)]

@@ -4,8 +4,6 @@ Dify's client (see shared/dify-protocol.md) sends `{"point": ..., "params": {...
 fields are all present and non-null; these models are the one place that shape is written down.
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
