@@ -7,13 +7,12 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from local_api.environment import lambda_runtime
 from local_api.events import LambdaContext, dify_event
@@ -33,15 +32,6 @@ def fresh_powertools_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
         if getattr(logger, "powertools_handler", None) is not None:
             monkeypatch.delitem(logging.Logger.manager.loggerDict, name)
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError, load_api_keys
 from dify_extension.sigv4 import Credentials
@@ -17,29 +15,20 @@ REGION = "us-east-1"
 CREDENTIALS = Credentials("testing", "testing")
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def boto(endpoint: str) -> Any:
+def boto(moto_endpoint: str) -> Any:
     return boto3.client(
         "secretsmanager",
         region_name=REGION,
-        endpoint_url=endpoint,
+        endpoint_url=moto_endpoint,
         aws_access_key_id=CREDENTIALS.access_key_id,
         aws_secret_access_key=CREDENTIALS.secret_access_key,
     )
 
 
 @pytest.fixture
-def client(endpoint: str) -> SecretsManagerClient:
-    return SecretsManagerClient(region=REGION, endpoint_url=endpoint, credentials=CREDENTIALS)
+def client(moto_endpoint: str) -> SecretsManagerClient:
+    return SecretsManagerClient(region=REGION, endpoint_url=moto_endpoint, credentials=CREDENTIALS)
 
 
 @pytest.fixture
