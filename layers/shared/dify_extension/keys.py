@@ -72,11 +72,14 @@ class ApiKeyCache:
         candidate = presented.encode()
         with self._lock:
             now = self._clock()
-            if self._loaded_at is None or now - self._loaded_at >= self._ttl:
+            just_loaded = self._loaded_at is None or now - self._loaded_at >= self._ttl
+            if just_loaded:
                 self._reload(now)
             if self._matches(candidate):
                 return True
-            if self._early_reload_at is not None and now - self._early_reload_at < self._refresh_interval:
+            if just_loaded or (
+                self._early_reload_at is not None and now - self._early_reload_at < self._refresh_interval
+            ):
                 return False
             self._early_reload_at = now
             self._reload(now)
