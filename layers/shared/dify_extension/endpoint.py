@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
@@ -84,12 +83,14 @@ class Endpoint:
         self._keys = keys
         self.logger = Logger()
         self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
-        self.lambda_handler = self.logger.inject_lambda_context(
-            correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-        )(self._handle)
+        self.lambda_handler = self.logger.inject_lambda_context(clear_state=True)(self._handle)
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
+        # API Gateway's request id (what its access logs show); read directly, which spares the first request
+        # compiling a JMESPath expression (Powertools' correlation_id_path).
+        request_context = event.get("requestContext")
+        self.logger.set_correlation_id(request_context.get("requestId") if isinstance(request_context, dict) else None)
         request = _Request()
         try:
             response = _json_response(200, self._answer(event, request).model_dump_json())
