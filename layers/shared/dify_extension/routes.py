@@ -1,6 +1,7 @@
 """Which endpoint path serves which points.
 
-template.yaml declares these routes (the local API reads them from there); tests/template asserts the two agree.
+template.yaml declares these routes (the local API reads them from there); tests/handlers/test_handler_routes.py
+asserts that the two agree.
 The layer needs them only to tell a caller who sent a point to the wrong endpoint where to send it.
 """
 
