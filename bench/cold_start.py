@@ -25,7 +25,7 @@ from local_api.template import read_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 ANCHORS = Path(os.environ.get("ANCHORS_DIR", ROOT.parent / "shared" / "anchors"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 MAX_WALL_RATIO = 0.35
 MAX_RSS_MIB = 40.0
 
