@@ -90,10 +90,12 @@ class Endpoint:
         # API Gateway's request id (what its access logs show); read directly, which spares the first request
         # compiling a JMESPath expression (Powertools' correlation_id_path).
         request_context = event.get("requestContext")
-        self.logger.set_correlation_id(request_context.get("requestId") if isinstance(request_context, dict) else None)
+        if not isinstance(request_context, dict):
+            request_context = {}
+        self.logger.set_correlation_id(request_context.get("requestId"))
         request = _Request()
         try:
-            response = _json_response(200, self._answer(event, request).model_dump_json())
+            response = _json_response(200, self._answer(event, request_context, request).model_dump_json())
             outcome = "ok"
         except HttpError as error:
             response = _json_response(error.status, _error_body(error=error.message))
@@ -123,8 +125,8 @@ class Endpoint:
         self._record_metrics(request.point, outcome, latency_ms)
         return response
 
-    def _answer(self, event: dict[str, Any], request: _Request) -> Answer:
-        method = event.get("requestContext", {}).get("http", {}).get("method", "")
+    def _answer(self, event: dict[str, Any], request_context: dict[str, Any], request: _Request) -> Answer:
+        method = request_context.get("http", {}).get("method", "")
         if method != "POST":
             raise HttpError(405, f"method {_shorten(str(method), 10)} not allowed; use POST", "method_not_allowed")
         self._authenticate(event.get("headers") or {})
