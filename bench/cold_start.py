@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local_api.environment import lambda_runtime
+from local_api.environment import function_environment, lambda_runtime
 from local_api.events import dify_event
 from local_api.secrets_store import create_secret, local_secrets_manager
 from local_api.template import read_functions
@@ -63,14 +63,15 @@ def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str) -> list[C
     ours = []
     for function in read_functions(ROOT / "template.yaml"):
         (route,) = function.routes
-        template_environment = {k: v for k, v in function.environment.items() if isinstance(v, str)}
         module, _, attribute = function.handler.rpartition(".")
         ours.append(
             Case(
                 name=function.logical_id,
                 handler=f"{module}:{attribute}",
                 python_path=[*function.layer_dirs, function.code_uri],
-                environment={**template_environment, **runtime, "API_KEY_SECRET_ID": secret_name},
+                environment=function_environment(
+                    function, local={**runtime, "API_KEY_SECRET_ID": secret_name}, shell={}
+                ),
                 event=dify_event(route.path, payloads[route.path], api_key),
             )
         )

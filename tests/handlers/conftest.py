@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_api.environment import lambda_runtime
+from local_api.environment import function_environment, lambda_runtime
 from local_api.events import LambdaContext, dify_event
 from local_api.template import FunctionSpec, read_functions
 
@@ -60,10 +60,7 @@ def load_handler(package: str, monkeypatch: pytest.MonkeyPatch, **overrides: str
     """Import `package`'s handler module afresh (a new Lambda sandbox), with the environment template.yaml gives the
     function plus `overrides`."""
     spec: FunctionSpec = FUNCTIONS[package]
-    for name, value in spec.environment.items():
-        if isinstance(value, str):
-            monkeypatch.setenv(name, value)
-    for name, value in overrides.items():
+    for name, value in function_environment(spec, local=overrides, shell={}).items():
         monkeypatch.setenv(name, value)
     for module in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
         monkeypatch.delitem(sys.modules, module)
