@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from dify_extension.config_files import ConfigFileError, load_config_file
+from dify_extension.config_files import ConfigFileError, load_config_file, parse_config
 
 
 class Inner(BaseModel):
@@ -73,3 +73,11 @@ def test_unreadable_path_is_reported(tmp_path: Path, kind: str) -> None:
         load_config_file(Sample, path)
     assert isinstance(caught.value, ValueError)
     assert str(caught.value).startswith(f"{path}: cannot read")
+
+
+def test_parse_config_names_the_origin_given() -> None:
+    """Text from elsewhere (an SSM parameter, an S3 object) is reported under the origin's name, like a file's."""
+    assert parse_config(Sample, '{"name": "n", "items": []}', "ssm:/x") == Sample(name="n", items=[])
+    with pytest.raises(ConfigFileError) as caught:
+        parse_config(Sample, b'{"name": "n", "items": [{"limit": "x"}]}', "s3://bucket/key.json")
+    assert str(caught.value).startswith("s3://bucket/key.json: items.0.limit: ")

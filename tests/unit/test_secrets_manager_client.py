@@ -17,7 +17,7 @@ import pytest
 from dify_extension.api_keys import key_cache_from_environment
 from dify_extension.keys import KeyUnavailableError
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError, api_key_loader, load_api_keys
-from dify_extension.sigv4 import Credentials, sign_post
+from dify_extension.sigv4 import Credentials, sign
 
 SECRET_ID = "prod/dify-api-key"
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -149,8 +149,10 @@ def test_request_is_a_signed_get_secret_value(fake: FakeSecretsManager) -> None:
 
     stamped = datetime.strptime(request.headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     assert abs((datetime.now(UTC) - stamped).total_seconds()) < 60
-    expected = sign_post(
+    expected = sign(
+        method="POST",
         host=request.headers["host"],
+        path="/",
         headers={"Content-Type": request.headers["content-type"], "X-Amz-Target": request.headers["x-amz-target"]},
         body=request.body,
         region=REGION,
@@ -350,9 +352,7 @@ def test_from_environment_defaults_to_the_regional_https_endpoint(region: str, h
     client = SecretsManagerClient.from_environment(
         {"AWS_REGION": region, "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"}
     )
-    # No network here: the private attributes are the only view of where the client would connect.
-    assert client._netloc == host
-    assert client._https is True
+    assert client.target == (True, host)
 
 
 @pytest.mark.parametrize(

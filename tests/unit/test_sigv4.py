@@ -1,4 +1,5 @@
-"""sign_post produces exactly the Authorization header botocore's own SigV4 signer produces for the same request."""
+"""sign produces exactly the Authorization header botocore's own SigV4 signers produce for the same request: JSON POSTs
+(SigV4Auth) and S3 GETs (S3SigV4Auth)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 
-from dify_extension.sigv4 import Credentials, sign_post
+from dify_extension.s3 import EMPTY_BODY_SHA256
+from dify_extension.sigv4 import Credentials, sign
 
 HEADERS = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue"}
 BODY = json.dumps({"SecretId": "prod/dify-api-key", "VersionStage": "AWSCURRENT"}).encode()
@@ -20,14 +22,22 @@ SESSION = Credentials("ASIAEXAMPLE", "c2VjcmV0L3dpdGgrc2xhc2hlcw==", "IQoJb3JpZ2
 
 
 def _botocore_sign(
-    url: str, headers: dict[str, str], body: bytes, region: str, service: str, credentials: Credentials
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    region: str,
+    service: str,
+    credentials: Credentials,
+    *,
+    method: str = "POST",
+    signer: type[SigV4Auth] = SigV4Auth,
 ) -> tuple[str, datetime, dict[str, str]]:
     """botocore's Authorization, the time it stamped, and all the headers it sent."""
-    request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
     botocore_credentials = BotocoreCredentials(
         credentials.access_key_id, credentials.secret_access_key, credentials.session_token
     )
-    SigV4Auth(botocore_credentials, service, region).add_auth(request)
+    signer(botocore_credentials, service, region).add_auth(request)
     stamped = datetime.strptime(request.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     return request.headers["Authorization"], stamped, {name.lower(): value for name, value in request.headers.items()}
 
@@ -46,8 +56,10 @@ def test_authorization_matches_botocore(url: str, host: str | None, credentials:
     """Same credentials, region, host, headers and body, same time: the same Authorization header as botocore."""
     netloc = host or url.split("/")[2]
     expected, stamped, botocore_headers = _botocore_sign(url, HEADERS, BODY, region, "secretsmanager", credentials)
-    signed = sign_post(
+    signed = sign(
+        method="POST",
         host=netloc,
+        path="/",
         headers=HEADERS,
         body=BODY,
         region=region,
@@ -76,8 +88,10 @@ def test_authorization_matches_botocore(url: str, host: str | None, credentials:
 def test_header_and_body_variants_match_botocore(headers: dict[str, str], body: bytes) -> None:
     """Header names are lower-cased, runs of spaces in values collapsed, and the body hashed, as botocore does."""
     expected, stamped, _ = _botocore_sign("https://example.amazonaws.com/", headers, body, "us-west-2", "svc", KEYS)
-    signed = sign_post(
+    signed = sign(
+        method="POST",
         host="example.amazonaws.com",
+        path="/",
         headers=headers,
         body=body,
         region="us-west-2",
@@ -99,8 +113,16 @@ def _signature(
     credentials: Credentials = KEYS,
     now: datetime = NOW,
 ) -> str:
-    signed = sign_post(
-        host=host, headers=HEADERS, body=body, region=region, service="secretsmanager", credentials=credentials, now=now
+    signed = sign(
+        method="POST",
+        host=host,
+        path="/",
+        headers=HEADERS,
+        body=body,
+        region=region,
+        service="secretsmanager",
+        credentials=credentials,
+        now=now,
     )
     return signed["authorization"]
 
@@ -122,8 +144,10 @@ def test_signature_depends_on_every_input() -> None:
 def test_signed_headers_are_returned_with_the_originals() -> None:
     """The result carries the given headers plus host, x-amz-date and the scope for that date and region."""
     now = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-    signed = sign_post(
+    signed = sign(
+        method="POST",
         host="h.example",
+        path="/",
         headers=HEADERS,
         body=BODY,
         region="ap-south-1",
@@ -140,3 +164,59 @@ def test_signed_headers_are_returned_with_the_originals() -> None:
         "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature="
     )
     assert len(signed["authorization"].rpartition("Signature=")[2]) == len(hashlib.sha256().hexdigest())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/policy.json", id="plain"),
+        pytest.param("/dify/policies/prod%20v2/policy.json", id="space"),
+        pytest.param("/a%2Bb/%E7%AD%96%E7%95%A5~x_y-z.json", id="plus-utf8-unreserved"),
+        pytest.param("/a//b/./c/../d.json", id="dots-and-double-slashes-not-normalised"),
+        pytest.param("/bucket.with.dots/key.json", id="path-style"),
+    ],
+)
+@pytest.mark.parametrize("credentials", [KEYS, SESSION], ids=["keys", "session-token"])
+@pytest.mark.parametrize("if_none_match", [None, '"9b2cf535f27731c974343645a3985328"'])
+def test_s3_get_matches_botocore(path: str, credentials: Credentials, if_none_match: str | None) -> None:
+    """A GET of an S3 object, its key already URI-encoded, signed as botocore's S3 signer signs it (the path as
+    sent, never normalised or encoded twice; x-amz-content-sha256 of the empty body; If-None-Match signed)."""
+    headers = {"x-amz-content-sha256": EMPTY_BODY_SHA256}
+    if if_none_match:
+        headers["If-None-Match"] = if_none_match
+    host = "my-bucket.s3.eu-central-1.amazonaws.com"
+    expected, stamped, botocore_headers = _botocore_sign(
+        f"https://{host}{path}", headers, b"", "eu-central-1", "s3", credentials, method="GET", signer=S3SigV4Auth
+    )
+    signed = sign(
+        method="GET",
+        host=host,
+        path=path,
+        headers=headers,
+        body=b"",
+        region="eu-central-1",
+        service="s3",
+        credentials=credentials,
+        now=stamped,
+    )
+    assert botocore_headers["x-amz-content-sha256"] == EMPTY_BODY_SHA256
+    assert signed["authorization"] == expected
+
+
+def test_method_and_path_are_signed() -> None:
+    """The same request with another method or another path has another signature."""
+
+    def signature(method: str, path: str) -> str:
+        return sign(
+            method=method,
+            host="b.s3.us-east-1.amazonaws.com",
+            path=path,
+            headers={},
+            body=b"",
+            region="us-east-1",
+            service="s3",
+            credentials=KEYS,
+            now=NOW,
+        )["authorization"]
+
+    assert len({signature("GET", "/a"), signature("HEAD", "/a"), signature("GET", "/b"), signature("GET", "/a/")}) == 4

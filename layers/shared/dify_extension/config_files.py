@@ -1,4 +1,4 @@
-"""Loading a JSON config file (a moderation policy, a tools list) into its pydantic model, or failing loudly."""
+"""Loading a JSON config (a moderation policy, a tools list) into its pydantic model, or failing loudly."""
 
 from __future__ import annotations
 
@@ -11,17 +11,25 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigFileError(ValueError):
-    """A config file that cannot be used; the message names the file and every bad place in it."""
+    """A config that cannot be used; the message names where it came from and every bad place in it."""
 
 
-def load_config_file(model: type[ModelT], path: Path) -> ModelT:
+def parse_config(model: type[ModelT], content: bytes | str, origin: str) -> ModelT:
+    """`content` validated as `model`; ConfigFileError "<origin>: <place>: <problem>; ..." otherwise. The problems
+    never quote the offending values (a config may hold sensitive text)."""
     try:
-        return model.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise ConfigFileError(f"{path}: cannot read: {error.strerror}") from None
+        return model.model_validate_json(content)
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']) or '(top level)'}: {item['msg']}"
             for item in error.errors(include_url=False, include_input=False)
         )
-        raise ConfigFileError(f"{path}: {problems}") from None
+        raise ConfigFileError(f"{origin}: {problems}") from None
+
+
+def load_config_file(model: type[ModelT], path: Path) -> ModelT:
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise ConfigFileError(f"{path}: cannot read: {error.strerror}") from None
+    return parse_config(model, content, str(path))

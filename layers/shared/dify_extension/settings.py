@@ -7,7 +7,8 @@ import os
 from collections.abc import Mapping
 
 
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+def seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    """The number of seconds in variable `name`; raises ValueError naming it when unusable."""
     raw = environ.get(name, "").strip()
     if not raw:
         return default
@@ -41,6 +42,6 @@ class Settings:
         """
         return cls(
             api_key_secret_id=environ.get("API_KEY_SECRET_ID", "").strip(),
-            key_cache_ttl_seconds=_seconds(environ, "API_KEY_CACHE_TTL_SECONDS", 300.0),
-            key_refresh_interval_seconds=_seconds(environ, "API_KEY_REFRESH_INTERVAL_SECONDS", 10.0),
+            key_cache_ttl_seconds=seconds_setting(environ, "API_KEY_CACHE_TTL_SECONDS", 300.0),
+            key_refresh_interval_seconds=seconds_setting(environ, "API_KEY_REFRESH_INTERVAL_SECONDS", 10.0),
         )

@@ -1,7 +1,7 @@
-"""AWS Signature Version 4 for one JSON POST, the only kind of AWS call the functions make.
+"""AWS Signature Version 4 for the few requests the functions make (JSON POSTs, S3 GETs).
 
 Importing botocore costs ~0.4 s of cold start (see README, "Cold start"); signing a request is a few lines of hmac.
-tests/unit/test_sigv4.py checks every signature against botocore's own signer.
+tests/unit/test_sigv4.py checks every signature against botocore's own signers.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def sign_post(
+def sign(
     *,
+    method: str,
     host: str,
+    path: str,
     headers: Mapping[str, str],
     body: bytes,
     region: str,
@@ -35,9 +37,11 @@ def sign_post(
     credentials: Credentials,
     now: datetime,
 ) -> dict[str, str]:
-    """Return `headers` plus Host, X-Amz-Date, X-Amz-Security-Token and Authorization for `POST /` to `host`.
+    """Return `headers` plus Host, X-Amz-Date, X-Amz-Security-Token and Authorization for `method path` to `host`.
 
-    `host` is what the Host header carries (with the port when it is not the scheme's default); `now` is UTC.
+    `path` is sent and signed exactly as given, so it must already be URI-encoded (S3 rules: every byte but
+    unreserved characters and "/"); no query string. `host` is what the Host header carries (with the port when it
+    is not the scheme's default); `now` is UTC.
     """
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     date = amz_date[:8]
@@ -50,8 +54,8 @@ def sign_post(
     signed_names = ";".join(names)
     canonical_request = "\n".join(
         [
-            "POST",
-            "/",
+            method,
+            path,
             "",
             "".join(f"{name}:{signed[name]}\n" for name in names),
             signed_names,
