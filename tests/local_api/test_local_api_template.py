@@ -59,8 +59,9 @@ def test_real_template_environment_merges_globals_with_the_functions_own() -> No
         own = reference["Resources"][function.logical_id]["Properties"]["Environment"]["Variables"]
         assert set(function.environment) == global_names | set(own)
         for name, value in own.items():
-            assert function.environment[name] == str(value)
-        # A !Ref to a parameter takes the parameter's Default, as a deploy with defaults would.
+            # A !Ref to a parameter takes the parameter's Default, as a deploy with defaults would.
+            expected = reference["Parameters"][value["Ref"]]["Default"] if isinstance(value, dict) else value
+            assert function.environment[name] == str(expected)
         assert function.environment["API_KEY_CACHE_TTL_SECONDS"] == "300"
         # Only a deployed stack can resolve the secret's !If.
         assert isinstance(function.environment["API_KEY_SECRET_ID"], dict)

@@ -1,7 +1,9 @@
-"""template.yaml: lint, routes, runtime settings, the API key secret and least privilege.
+"""template.yaml: lint, routes, runtime settings, the API key secret, the opt-in AWS features and least privilege.
 
 The least-privilege checks run on the CloudFormation that SAM's own translator makes of the template (SAM adds
-the functions' roles), with the template's conditions evaluated for each way of supplying the API key.
+the functions' roles), with the template's conditions evaluated for each way of supplying the API key and for each
+opt-in feature (a policy or tools config in SSM or S3, the AWS detectors, the tools' tables, knowledge bases and
+secrets); ARNs are then rendered as CloudFormation would in us-east-1 of account 123456789012.
 aws-sam-translator pins a pydantic older than the layer's, so it is not in the project venv: the transform runs
 in the SAM CLI's venv (see SAM_CLI in the Makefile).
 """
@@ -26,6 +28,14 @@ TEMPLATE = REPO / "template.yaml"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dify/api-key-AbCdEf"
 KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+ACCOUNT = "123456789012"
+PSEUDO_PARAMETERS = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": ACCOUNT,
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "dify-extension",
+}
 
 # Parameter overrides of each case, and the value every reference to the secret must take in it.
 CASES: dict[str, tuple[dict[str, str], Any]] = {
@@ -36,6 +46,235 @@ CASES: dict[str, tuple[dict[str, str], Any]] = {
         SECRET_ARN,
     ),
 }
+
+REGION = "us-east-1"
+POLICY_KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+TOOLS_KMS_KEYS = [
+    "arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-2222-3333-4444-555555555555",
+    "arn:aws:kms:us-east-1:123456789012:key/bbbbbbbb-2222-3333-4444-555555555555",
+]
+UPSTREAM_SECRETS = [
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:weather/api-key-AbCdEf",
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:crm/token-GhIjKl",
+]
+SHARED_PARAMETER = "arn:aws:ssm:eu-west-1:210987654321:parameter/shared/dify-policy"
+TABLES = ["customers", "orders.v2", "Inventory_2024", "a-b", "fifth"]
+KNOWLEDGE_BASES = ["KB12345678", "ABCDEFGHIJ"]
+
+
+def _via(*services: str) -> list[str]:
+    return [f"{service}.{REGION}.amazonaws.com" for service in services]
+
+
+def _table_arns(*names: str) -> list[str]:
+    prefix = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
+    return [arn for name in names for arn in (prefix + name, f"{prefix}{name}/index/*")]
+
+
+Grant = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""Sid, actions, resources, the kms:ViaService values it is limited to (empty: no condition)."""
+
+
+def _grant(sid: str, actions: list[str], resources: list[str], via: list[str] | None = None) -> Grant:
+    return (sid, tuple(sorted(actions)), tuple(sorted(resources)), tuple(sorted(via or [])))
+
+
+PARAMETER_GRANT = "ReadPolicyParameter", ["ssm:GetParameter"]
+# Parameter overrides of each feature case, and the grants each function must then have beyond the API key.
+FEATURES: dict[str, tuple[dict[str, str], dict[str, list[Grant]]]] = {
+    "all-off": ({}, {}),
+    "kms-keys-alone-grant-nothing": (
+        {"ModerationPolicyKmsKeyArn": POLICY_KMS_KEY, "ExternalDataToolsKmsKeyArns": ",".join(TOOLS_KMS_KEYS)},
+        {},
+    ),
+    "policy-parameter-path": (
+        {"ModerationPolicySsmParameter": "/dify/moderation-policy"},
+        {
+            "ModerationFunction": [
+                _grant(
+                    "ReadPolicyParameter",
+                    ["ssm:GetParameter"],
+                    [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/dify/moderation-policy"],
+                )
+            ]
+        },
+    ),
+    "policy-parameter-plain-name-with-kms": (
+        {"ModerationPolicySsmParameter": "dify-policy", "ModerationPolicyKmsKeyArn": POLICY_KMS_KEY},
+        {
+            "ModerationFunction": [
+                _grant(
+                    "ReadPolicyParameter",
+                    ["ssm:GetParameter"],
+                    [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/dify-policy"],
+                ),
+                _grant("DecryptPolicy", ["kms:Decrypt"], [POLICY_KMS_KEY], _via("ssm")),
+            ]
+        },
+    ),
+    "policy-parameter-arn": (
+        {"ModerationPolicySsmParameter": SHARED_PARAMETER},
+        {"ModerationFunction": [_grant("ReadPolicyParameter", ["ssm:GetParameter"], [SHARED_PARAMETER])]},
+    ),
+    "policy-object-with-kms": (
+        {
+            "ModerationPolicyS3Uri": "s3://my.config-bucket/dify/policy v2.json",
+            "ModerationPolicyKmsKeyArn": POLICY_KMS_KEY,
+        },
+        {
+            "ModerationFunction": [
+                _grant("ReadPolicyObject", ["s3:GetObject"], ["arn:aws:s3:::my.config-bucket/dify/policy v2.json"]),
+                _grant("DecryptPolicy", ["kms:Decrypt"], [POLICY_KMS_KEY], _via("s3")),
+            ]
+        },
+    ),
+    "guardrail": (
+        {"BedrockGuardrailId": "abc123def456", "BedrockGuardrailVersion": "3"},
+        {
+            "ModerationFunction": [
+                _grant(
+                    "ApplyGuardrail",
+                    ["bedrock:ApplyGuardrail"],
+                    [f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/abc123def456"],
+                )
+            ]
+        },
+    ),
+    "comprehend-toxicity": (
+        {"ComprehendToxicityThresholds": "TOXICITY=0.8,HATE_SPEECH=0.5"},
+        {"ModerationFunction": [_grant("DetectToxicContent", ["comprehend:DetectToxicContent"], ["*"])]},
+    ),
+    "comprehend-pii": (
+        {"ComprehendPiiEntityTypes": "ALL"},
+        {"ModerationFunction": [_grant("DetectPiiEntities", ["comprehend:DetectPiiEntities"], ["*"])]},
+    ),
+    "tools-parameter": (
+        {"ExternalDataToolsSsmParameter": "/dify/tools"},
+        {
+            "ExternalDataToolFunction": [
+                _grant(
+                    "ReadToolsParameter", ["ssm:GetParameter"], [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/dify/tools"]
+                )
+            ]
+        },
+    ),
+    "tools-object-with-kms": (
+        {"ExternalDataToolsS3Uri": "s3://tools-config/tools.json", "ExternalDataToolsKmsKeyArns": TOOLS_KMS_KEYS[0]},
+        {
+            "ExternalDataToolFunction": [
+                _grant("ReadToolsObject", ["s3:GetObject"], ["arn:aws:s3:::tools-config/tools.json"]),
+                _grant("DecryptToolsConfigAndSecrets", ["kms:Decrypt"], [TOOLS_KMS_KEYS[0]], _via("s3")),
+            ]
+        },
+    ),
+    "one-table": (
+        {"DynamoDbTableNames": "customers"},
+        {
+            "ExternalDataToolFunction": [
+                _grant("ReadTables", ["dynamodb:GetItem", "dynamodb:Query"], _table_arns("customers"))
+            ]
+        },
+    ),
+    "five-tables": (
+        {"DynamoDbTableNames": ",".join(TABLES)},
+        {
+            "ExternalDataToolFunction": [
+                _grant("ReadTables", ["dynamodb:GetItem", "dynamodb:Query"], _table_arns(*TABLES))
+            ]
+        },
+    ),
+    "knowledge-bases": (
+        {"BedrockKnowledgeBaseIds": ",".join(KNOWLEDGE_BASES)},
+        {
+            "ExternalDataToolFunction": [
+                _grant(
+                    "RetrieveFromKnowledgeBases",
+                    ["bedrock:Retrieve"],
+                    [f"arn:aws:bedrock:{REGION}:{ACCOUNT}:knowledge-base/{kb}" for kb in KNOWLEDGE_BASES],
+                )
+            ]
+        },
+    ),
+    "upstream-secrets-with-kms": (
+        {"UpstreamSecretArns": ",".join(UPSTREAM_SECRETS), "ExternalDataToolsKmsKeyArns": ",".join(TOOLS_KMS_KEYS)},
+        {
+            "ExternalDataToolFunction": [
+                _grant("ReadUpstreamSecrets", ["secretsmanager:GetSecretValue"], UPSTREAM_SECRETS),
+                _grant("DecryptToolsConfigAndSecrets", ["kms:Decrypt"], TOOLS_KMS_KEYS, _via("secretsmanager")),
+            ]
+        },
+    ),
+    "everything": (
+        {
+            "ModerationPolicySsmParameter": "/dify/moderation-policy",
+            "ModerationPolicyKmsKeyArn": POLICY_KMS_KEY,
+            "BedrockGuardrailId": "abc123def456",
+            "ComprehendToxicityThresholds": "TOXICITY=0.8",
+            "ComprehendPiiEntityTypes": "EMAIL,PHONE",
+            "ExternalDataToolsS3Uri": "s3://tools-config/tools.json",
+            "ExternalDataToolsKmsKeyArns": ",".join(TOOLS_KMS_KEYS),
+            "UpstreamSecretArns": UPSTREAM_SECRETS[0],
+            "DynamoDbTableNames": "customers,orders.v2",
+            "BedrockKnowledgeBaseIds": KNOWLEDGE_BASES[0],
+        },
+        {
+            "ModerationFunction": [
+                _grant(
+                    "ReadPolicyParameter",
+                    ["ssm:GetParameter"],
+                    [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/dify/moderation-policy"],
+                ),
+                _grant("DecryptPolicy", ["kms:Decrypt"], [POLICY_KMS_KEY], _via("ssm")),
+                _grant(
+                    "ApplyGuardrail",
+                    ["bedrock:ApplyGuardrail"],
+                    [f"arn:aws:bedrock:{REGION}:{ACCOUNT}:guardrail/abc123def456"],
+                ),
+                _grant("DetectToxicContent", ["comprehend:DetectToxicContent"], ["*"]),
+                _grant("DetectPiiEntities", ["comprehend:DetectPiiEntities"], ["*"]),
+            ],
+            "ExternalDataToolFunction": [
+                _grant("ReadToolsObject", ["s3:GetObject"], ["arn:aws:s3:::tools-config/tools.json"]),
+                _grant("ReadUpstreamSecrets", ["secretsmanager:GetSecretValue"], UPSTREAM_SECRETS[:1]),
+                _grant("DecryptToolsConfigAndSecrets", ["kms:Decrypt"], TOOLS_KMS_KEYS, _via("s3", "secretsmanager")),
+                _grant("ReadTables", ["dynamodb:GetItem", "dynamodb:Query"], _table_arns("customers", "orders.v2")),
+                _grant(
+                    "RetrieveFromKnowledgeBases",
+                    ["bedrock:Retrieve"],
+                    [f"arn:aws:bedrock:{REGION}:{ACCOUNT}:knowledge-base/{KNOWLEDGE_BASES[0]}"],
+                ),
+            ],
+        },
+    ),
+}
+
+# The variables each function reads, and the parameter (or fixed value) template.yaml gives each.
+FUNCTION_VARIABLES: dict[str, dict[str, str]] = {
+    "ModerationFunction": {
+        "MODERATION_POLICY_FILE": "",
+        "MODERATION_POLICY_SSM_PARAMETER": "ModerationPolicySsmParameter",
+        "MODERATION_POLICY_S3_URI": "ModerationPolicyS3Uri",
+        "MODERATION_POLICY_TTL_SECONDS": "ConfigTtlSeconds",
+        "BEDROCK_GUARDRAIL_ID": "BedrockGuardrailId",
+        "BEDROCK_GUARDRAIL_VERSION": "BedrockGuardrailVersion",
+        "BEDROCK_GUARDRAIL_STAGES": "BedrockGuardrailStages",
+        "COMPREHEND_TOXICITY_THRESHOLDS": "ComprehendToxicityThresholds",
+        "COMPREHEND_TOXICITY_STAGES": "ComprehendToxicityStages",
+        "COMPREHEND_PII_ENTITY_TYPES": "ComprehendPiiEntityTypes",
+        "COMPREHEND_PII_STAGES": "ComprehendPiiStages",
+        "COMPREHEND_LANGUAGE_CODE": "ComprehendLanguageCode",
+        "DETECTOR_FAILURE_MODE": "DetectorFailureMode",
+        "DETECTOR_TIMEOUT_SECONDS": "DetectorTimeoutSeconds",
+        "DETECTOR_UNAVAILABLE_RESPONSE": "DetectorUnavailableResponse",
+    },
+    "ExternalDataToolFunction": {
+        "EXTERNAL_DATA_TOOLS_FILE": "",
+        "EXTERNAL_DATA_TOOLS_SSM_PARAMETER": "ExternalDataToolsSsmParameter",
+        "EXTERNAL_DATA_TOOLS_S3_URI": "ExternalDataToolsS3Uri",
+        "EXTERNAL_DATA_TOOLS_TTL_SECONDS": "ConfigTtlSeconds",
+    },
+}
+
 
 FUNCTIONS = {
     "ModerationFunction": ("moderation.handler.lambda_handler", "/moderation"),
@@ -84,8 +323,10 @@ def sam_template() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def translated(sam_template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """CloudFormation of each case, its conditions evaluated and the resources they exclude removed."""
+    overrides = {case: params for case, (params, _) in CASES.items()}
+    overrides.update((case, params) for case, (params, _) in FEATURES.items())
     result = subprocess.run(
-        [str(_sam_python()), "-c", _TRANSLATE, json.dumps({case: params for case, (params, _) in CASES.items()})],
+        [str(_sam_python()), "-c", _TRANSLATE, json.dumps(overrides)],
         input=json.dumps(sam_template),
         capture_output=True,
         text=True,
@@ -94,14 +335,57 @@ def translated(sam_template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     )
     assert result.returncode == 0, result.stderr
     templates: dict[str, dict[str, Any]] = json.loads(result.stdout)
-    return {case: _evaluate(templates[case], CASES[case][0]) for case in CASES}
+    return {case: _evaluate(templates[case], params) for case, params in overrides.items()}
+
+
+def _parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
+    """Each parameter's value as CloudFormation passes it: a list for a CommaDelimitedList."""
+    values: dict[str, Any] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        value = overrides.get(name, spec.get("Default"))
+        values[name] = str(value).split(",") if spec["Type"] == "CommaDelimitedList" else value
+    return values
+
+
+def _render(node: Any, parameters: Mapping[str, Any]) -> Any:
+    """Fn::Sub, Fn::Select, Fn::Split, Fn::Join and Refs to parameters and pseudo parameters computed as
+    CloudFormation computes them; anything naming a resource is left as it is."""
+    if isinstance(node, list):
+        return [_render(item, parameters) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        ((function, args),) = node.items()
+        rendered = _render_function(function, args, parameters)
+        if rendered is not None:
+            return rendered
+    return {key: _render(value, parameters) for key, value in node.items()}
+
+
+def _render_function(function: str, args: Any, parameters: Mapping[str, Any]) -> Any:
+    """The value of one intrinsic function, or None when it is not one _render computes."""
+    known = {**PSEUDO_PARAMETERS, **parameters}
+    if function == "Ref":
+        return known.get(args)
+    if function == "Fn::Sub":
+        text, variables = (args, {}) if isinstance(args, str) else args
+        known.update(_render(variables, parameters))
+        names = re.findall(r"\$\{([^!}][^}]*)\}", text)
+        if not all(isinstance(known.get(name), str) for name in names):
+            return None
+        return re.sub(r"\$\{([^!}][^}]*)\}", lambda match: known[match[1]], text)
+    if function in ("Fn::Select", "Fn::Split", "Fn::Join"):
+        first, second = _render(args, parameters)
+        if function == "Fn::Select":
+            return second[int(first)]
+        return second.split(first) if function == "Fn::Split" else first.join(second)
+    return None
 
 
 def _evaluate(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
     """What CloudFormation would see: Fn::If and conditional resources resolved, Ref to a parameter replaced
     by its value, AWS::NoValue dropped. Refs to resources stay as they are."""
-    parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
-    parameters.update(overrides)
+    parameters = _parameter_values(template, overrides)
     conditions: dict[str, bool] = {}
 
     def condition(name: str) -> bool:
@@ -114,7 +398,7 @@ def _evaluate(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[st
         if function == "Condition":
             return condition(args)
         if function == "Fn::Equals":
-            left, right = (resolve(arg) for arg in args)
+            left, right = (_render(resolve(arg), parameters) for arg in args)
             return bool(str(left) == str(right))
         if function == "Fn::Not":
             return not truth(args[0])
@@ -323,3 +607,122 @@ def test_outputs(translated: dict[str, dict[str, Any]], case: str) -> None:
     assert "--version-stage AWSCURRENT" in command
     (secret_variable,) = re.findall(r"--secret-id \$\{(\w+)\}", command)
     assert variables[secret_variable] == secret
+
+
+def _granted(template: Mapping[str, Any], function: str, parameters: Mapping[str, Any]) -> list[Grant]:
+    """Every statement of the managed policies on the function's role, except the API key's, as Grants."""
+    resources = template["Resources"]
+    role = resources[resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]]["Properties"]
+    grants = []
+    for arn in role["ManagedPolicyArns"]:
+        if arn in (BASIC_EXECUTION_ROLE, {"Ref": "ApiKeyReadPolicy"}):
+            continue
+        policy = resources[arn["Ref"]]
+        assert policy["Type"] == "AWS::IAM::ManagedPolicy"
+        for statement in _render(policy["Properties"]["PolicyDocument"]["Statement"], parameters):
+            assert statement["Effect"] == "Allow"
+            assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}
+            via = []
+            if "Condition" in statement:
+                assert list(statement["Condition"]) == ["StringEquals"]
+                assert list(statement["Condition"]["StringEquals"]) == ["kms:ViaService"]
+                via = _as_list(statement["Condition"]["StringEquals"]["kms:ViaService"])
+            grants.append(_grant(statement["Sid"], _as_list(statement["Action"]), _as_list(statement["Resource"]), via))
+    return grants
+
+
+@pytest.mark.parametrize("case", list(FEATURES))
+@pytest.mark.parametrize("function", list(FUNCTIONS))
+def test_features_grant_exactly_their_resources(
+    translated: dict[str, dict[str, Any]], case: str, function: str
+) -> None:
+    """Off: no statement for it anywhere. On: exactly the named resources, to the function that uses them, and
+    never to the other one."""
+    template = translated[case]
+    overrides, expected = FEATURES[case]
+    parameters = _parameter_values(template, overrides)
+    assert sorted(_granted(template, function, parameters)) == sorted(expected.get(function, []))
+
+
+@pytest.mark.parametrize("case", list(FEATURES))
+def test_feature_policies_exist_only_when_used(translated: dict[str, dict[str, Any]], case: str) -> None:
+    """A function that calls nothing beyond its API key has no extra policy, in the stack or on its role."""
+    policies = set(_of_type(translated[case], "AWS::IAM::ManagedPolicy"))
+    expected = {"ApiKeyReadPolicy"}
+    expected |= {f"{function.removesuffix('Function')}AwsPolicy" for function in FEATURES[case][1]}
+    assert policies == expected
+    assert not _of_type(translated[case], "AWS::IAM::Policy")
+
+
+@pytest.mark.parametrize("case", list(FEATURES))
+@pytest.mark.parametrize("function", list(FUNCTIONS))
+def test_functions_get_their_variables_from_the_parameters(
+    translated: dict[str, dict[str, Any]], case: str, function: str
+) -> None:
+    """Each function gets every variable it reads, with the parameter's value, and none of the other's."""
+    template = translated[case]
+    parameters = _parameter_values(template, FEATURES[case][0])
+    variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+    for name, parameter in FUNCTION_VARIABLES[function].items():
+        assert str(variables[name]) == (str(parameters[parameter]) if parameter else "")
+    (other,) = set(FUNCTIONS) - {function}
+    assert not set(FUNCTION_VARIABLES[other]) & set(variables)
+
+
+def test_feature_parameters_default_to_off(sam_template: dict[str, Any]) -> None:
+    """Every parameter that grants access defaults to empty, so a plain deploy grants nothing new."""
+    parameters = sam_template["Parameters"]
+    for name in [
+        "ModerationPolicySsmParameter",
+        "ModerationPolicyS3Uri",
+        "ModerationPolicyKmsKeyArn",
+        "BedrockGuardrailId",
+        "ComprehendToxicityThresholds",
+        "ComprehendPiiEntityTypes",
+        "ExternalDataToolsSsmParameter",
+        "ExternalDataToolsS3Uri",
+        "ExternalDataToolsKmsKeyArns",
+        "DynamoDbTableNames",
+        "BedrockKnowledgeBaseIds",
+        "UpstreamSecretArns",
+    ]:
+        assert parameters[name]["Default"] == "", name
+        assert len(parameters[name]["Description"]) > 40, name
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "allowed"),
+    [
+        ("ModerationPolicySsmParameter", "/dify/policy", True),
+        ("ModerationPolicySsmParameter", "dify-policy", True),
+        ("ModerationPolicySsmParameter", SHARED_PARAMETER, True),
+        ("ModerationPolicySsmParameter", "/dify/policy:3", False),
+        ("ModerationPolicyS3Uri", "s3://bucket-1/dify/policy.json", True),
+        ("ModerationPolicyS3Uri", "s3://bucket-1", False),
+        ("ModerationPolicyS3Uri", "https://bucket-1.s3.amazonaws.com/policy.json", False),
+        ("DynamoDbTableNames", ",".join(TABLES), True),
+        ("DynamoDbTableNames", ",".join([*TABLES, "sixth"]), False),
+        ("DynamoDbTableNames", "customers, orders", False),
+        ("BedrockKnowledgeBaseIds", "KB12345678", True),
+        ("BedrockKnowledgeBaseIds", "KB1234567", False),
+        ("BedrockGuardrailId", "abc123def456", True),
+        ("BedrockGuardrailId", "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc", False),
+        ("ComprehendToxicityThresholds", "TOXICITY=0.8, HATE_SPEECH=0.5", True),
+        ("ComprehendToxicityThresholds", "TOXICITY", False),
+        ("ComprehendPiiEntityTypes", "EMAIL,PHONE", True),
+    ],
+)
+def test_parameter_patterns(sam_template: dict[str, Any], parameter: str, value: str, allowed: bool) -> None:
+    """What CloudFormation accepts for the parameters whose values become ARNs: the IAM grants can only be built
+    from well-formed values (at most 5 tables and knowledge bases: the template has 5 slots each)."""
+    pattern = sam_template["Parameters"][parameter]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is allowed
+
+
+def test_moderation_timeout_fits_the_detectors(sam_template: dict[str, Any]) -> None:
+    """The three AWS detectors, each at its longest timeout, in turn, still leave the moderation function time to
+    load its key and answer."""
+    timeout = sam_template["Resources"]["ModerationFunction"]["Properties"]["Timeout"]
+    detector = sam_template["Parameters"]["DetectorTimeoutSeconds"]
+    assert detector["Default"] == 2
+    assert 3 * detector["MaxValue"] + 1 <= timeout
