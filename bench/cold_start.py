@@ -2,7 +2,9 @@
 
 Each sample is a fresh interpreter that imports a handler and answers one authenticated request, the key read from
 Secrets Manager (moto, on loopback). Our functions get the environment template.yaml gives them; the anchor gets
-what it needs. Targets (issue 2): median wall time <= 0.35x the anchor's, peak RSS <= 40 MiB, for both functions.
+what it needs. The external data tool answers the bundled weather_retrieve tool for real, over http, from a fake
+Open-Meteo on loopback (the bundled tools.json with its URLs swapped, via EXTERNAL_DATA_TOOLS_FILE): no sample needs
+the internet. Targets (issue 2): median wall time <= 0.35x the anchor's, peak RSS <= 40 MiB, for both functions.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from local_api.environment import function_environment, lambda_runtime
 from local_api.events import dify_event
 from local_api.secrets_store import create_secret, local_secrets_manager
 from local_api.template import read_functions
+from tests.tools.fake_upstream import fake_upstream, serve_open_meteo, weather_tools_file
 
 ROOT = Path(__file__).resolve().parents[1]
 ANCHORS = Path(os.environ.get("ANCHORS_DIR", ROOT.parent / "shared" / "anchors"))
@@ -50,7 +54,7 @@ class Case:
     """"anchor" (what we are measured against), "floor" (the libraries alone, for reference) or "ours"."""
 
 
-def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str) -> list[Case]:
+def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str, tools_file: Path) -> list[Case]:
     anchor = Case(
         name="anchor: naive Powertools",
         handler="app:lambda_handler",
@@ -60,6 +64,10 @@ def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str) -> list[C
         role="anchor",
     )
     payloads = {"/moderation": INPUT_MODERATION, "/external-data-tool": WEATHER_QUERY}
+    local = {
+        "/moderation": {},
+        "/external-data-tool": {"EXTERNAL_DATA_TOOLS_FILE": str(tools_file)},
+    }
     ours = []
     for function in read_functions(ROOT / "template.yaml"):
         (route,) = function.routes
@@ -70,7 +78,7 @@ def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str) -> list[C
                 handler=f"{module}:{attribute}",
                 python_path=[*function.layer_dirs, function.code_uri],
                 environment=function_environment(
-                    function, local={**runtime, "API_KEY_SECRET_ID": secret_name}, shell={}
+                    function, local={**runtime, "API_KEY_SECRET_ID": secret_name, **local[route.path]}, shell={}
                 ),
                 event=dify_event(route.path, payloads[route.path], api_key),
             )
@@ -87,7 +95,9 @@ def _cases(runtime: Mapping[str, str], secret_name: str, api_key: str) -> list[C
 
 
 def _jobs(cases: list[Case]) -> list[dict[str, Any]]:
-    base = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
+    # Lambda imports from bytecode (our build ships it), so the first, unrecorded round must be able to write it.
+    unwanted = ("AWS_", "POWERTOOLS_", "PYTHONDONTWRITEBYTECODE")
+    base = {name: value for name, value in os.environ.items() if not name.startswith(unwanted)}
     return [
         {
             "argv": [sys.executable, str(Path(__file__).with_name("invoke_once.py")), case.handler],
@@ -114,13 +124,18 @@ def _measure(cases: list[Case]) -> dict[str, list[tuple[float, float]]]:
 
 def main() -> int:
     api_key = secrets.token_urlsafe(32)
-    with local_secrets_manager() as endpoint:
-        runtime = lambda_runtime(region="us-east-1", secrets_manager_endpoint=endpoint, log_level="INFO")
+    with local_secrets_manager() as endpoint, fake_upstream() as open_meteo, tempfile.TemporaryDirectory() as scratch:
+        runtime = lambda_runtime(region="us-east-1", aws_endpoint=endpoint, log_level="INFO")
         # Measure what Lambda runs: metrics and logs on, as deployed.
         runtime.pop("POWERTOOLS_METRICS_DISABLED")
         secret_name = create_secret(runtime, api_key)
-        cases = _cases(runtime, secret_name, api_key)
+        serve_open_meteo(open_meteo)
+        tools_file = weather_tools_file(Path(scratch), open_meteo.url)
+        cases = _cases(runtime, secret_name, api_key, tools_file)
         results = _measure(cases)
+        # Two requests (geocoding, forecast) per sample: the fallback text, also a 200, would measure the wrong path.
+        if len(open_meteo.seen) != 2 * (ROUNDS + 1):
+            raise SystemExit(f"the weather tool made {len(open_meteo.seen)} requests, not 2 per cold start")
 
     anchor_wall = statistics.median(seconds for seconds, _ in results[cases[0].name])
     python = sys.version.split()[0]

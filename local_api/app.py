@@ -69,8 +69,8 @@ def main() -> int:
         settings = Settings.from_environment(os.environ)
         specs = read_functions(TEMPLATE)
         with ExitStack() as cleanup:
-            server = _start(settings, specs, cleanup)
-            _print_banner(settings, server.port, specs)
+            server, aws_endpoint = _start(settings, specs, cleanup)
+            _print_banner(settings, server.port, specs, aws_endpoint)
             while not stop:
                 time.sleep(STOP_POLL_SECONDS)
     except functions.HandlerImportError as error:
@@ -97,10 +97,14 @@ def _stop_on_signals() -> list[int]:
     return received
 
 
-def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) -> LocalApiServer:
-    """Secrets Manager, then the functions, then the HTTP server; `cleanup` stops them in reverse order."""
+def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) -> tuple[LocalApiServer, str]:
+    """Local AWS, then the functions, then the HTTP server; `cleanup` stops them in reverse order.
+
+    Returns the server and local AWS's endpoint."""
     endpoint = cleanup.enter_context(local_secrets_manager())
-    runtime = lambda_runtime(region=settings.region, secrets_manager_endpoint=endpoint, log_level=settings.log_level)
+    runtime = lambda_runtime(
+        region=settings.region, aws_endpoint=endpoint, log_level=settings.log_level, shell=os.environ
+    )
     # The local values the template's intrinsics stand for; add one here when the template gains another.
     local = {**runtime, "API_KEY_SECRET_ID": create_secret(runtime, settings.api_key)}
     shell = dict(os.environ)
@@ -115,10 +119,10 @@ def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) ->
     cleanup.callback(server.server_close)
     threading.Thread(target=server.serve_forever, name="local-api", daemon=True).start()
     cleanup.callback(server.shutdown)
-    return server
+    return server, endpoint
 
 
-def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec]) -> None:
+def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec], aws_endpoint: str) -> None:
     all_interfaces = settings.host in ALL_INTERFACES
     base = f"http://{'127.0.0.1' if all_interfaces else settings.host}:{port}"
     lines = ["Dify extension API, running locally from template.yaml:"]
@@ -129,6 +133,10 @@ def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec]) -> N
             " (a self-hosted Dify's SSRF proxy must allow that host)"
         )
     lines.append(f"API key: {'from LOCAL_API_KEY' if settings.key_from_shell else settings.api_key}")
+    lines.append(
+        f"Local AWS (moto) the functions use: {aws_endpoint}"
+        " (AWS_ENDPOINT_URL_<SERVICE>=... in your shell points one service elsewhere)"
+    )
     lines.append(f"Function logs: {settings.log_level} and above (LOG_LEVEL=DEBUG|INFO|WARNING|ERROR to change)")
     lines.append("Ctrl-C to stop")
     print("\n".join(lines), flush=True)

@@ -24,16 +24,30 @@ class UnresolvedVariableError(Exception):
     """A template variable is an intrinsic that neither the local API nor the user's shell supplies."""
 
 
-def lambda_runtime(*, region: str, secrets_manager_endpoint: str, log_level: str) -> dict[str, str]:
+def lambda_runtime(
+    *, region: str, aws_endpoint: str, log_level: str, shell: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """What the Lambda runtime and `make run` give every function: a region, fake credentials (never the user's
-    real ones), the local Secrets Manager, and quiet Powertools (no EMF metrics, no X-Ray on the console)."""
+    real ones), AWS served locally, and quiet Powertools (no EMF metrics, no X-Ray on the console).
+
+    Every AWS service goes to `aws_endpoint` (the local moto server), so a tool or policy source can reach only
+    local AWS. The shell's AWS_ENDPOINT_URL_<SERVICE> variables point one service elsewhere (e.g. DynamoDB Local);
+    Secrets Manager stays local, since the local API's own key lives there.
+    """
+    overrides = {
+        name: value
+        for name, value in (shell or {}).items()
+        if name.startswith("AWS_ENDPOINT_URL_") and name != "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+    }
     return {
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
         "AWS_SESSION_TOKEN": FAKE_SESSION_TOKEN,
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER": secrets_manager_endpoint,
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_endpoint,
+        **overrides,
         "POWERTOOLS_LOG_LEVEL": log_level,
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",

@@ -61,7 +61,7 @@ def test_sam_validate_lint() -> None:
 
 
 def test_layer_holds_dependencies_and_shared_package(layer_python: Path) -> None:
-    for package in ("pydantic", "pydantic_core", "aws_lambda_powertools", "dify_extension"):
+    for package in ("pydantic", "pydantic_core", "aws_lambda_powertools", "ahocorasick_rs", "dify_extension"):
         assert (layer_python / package / "__init__.py").is_file(), package
     # dify_extension comes from this repo, not from pip.
     assert not list(layer_python.glob("dify_extension-*.dist-info"))
@@ -120,6 +120,15 @@ def test_binary_wheels_are_cpython313_aarch64(layer_python: Path) -> None:
             assert (interpreter, abi) == ("cp313", "cp313"), where
             assert all(platform.endswith("_aarch64") for platform in platforms.split(".")), where
     assert any(name.startswith("pydantic_core-") for name in binary_wheels), binary_wheels
+    # The moderation keyword matcher (Aho-Corasick, in Rust): its wheel for Lambda, not the host's.
+    assert any(name.startswith("ahocorasick_rs-") for name in binary_wheels), binary_wheels
+
+
+def test_keyword_matcher_ships_its_aarch64_cpython313_extension(layer_python: Path) -> None:
+    """ahocorasick_rs is a compiled extension: the layer must carry the build Lambda (arm64, 3.13) can load."""
+    (extension,) = (layer_python / "ahocorasick_rs").glob("*.so")
+    assert extension.name == "ahocorasick_rs.cpython-313-aarch64-linux-gnu.so"
+    assert int.from_bytes(extension.read_bytes()[18:20], "little") == EM_AARCH64
 
 
 def test_shared_objects_are_aarch64_elf_for_cpython313(layer_python: Path) -> None:

@@ -37,7 +37,7 @@ def fresh_powertools_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def runtime(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The AWS variables Lambda provides (fake credentials, moto's endpoint), applied to os.environ."""
-    values = lambda_runtime(region="us-east-1", secrets_manager_endpoint=moto_endpoint, log_level="INFO")
+    values = lambda_runtime(region="us-east-1", aws_endpoint=moto_endpoint, log_level="INFO")
     values.pop("POWERTOOLS_METRICS_DISABLED")  # as deployed: metrics on
     for name, value in values.items():
         monkeypatch.setenv(name, value)

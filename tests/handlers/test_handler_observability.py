@@ -4,12 +4,15 @@ never the key, the Authorization header or what the user wrote."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local_api.events import LambdaContext, dify_event
 from tests.handlers.conftest import Handler, load_handler
+from tests.tools.fake_upstream import FakeUpstream, fake_upstream, serve_open_meteo, weather_tools_file
 
 KEY = "observability-key-0123456789"
 USER_TEXT = "my card is 4111 1111 1111 1111 and my name is Zebulon"
@@ -20,14 +23,31 @@ def _records(output: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
+def weather_upstream() -> Iterator[FakeUpstream]:
+    with fake_upstream() as upstream:
+        serve_open_meteo(upstream)
+        yield upstream
+
+
+@pytest.fixture
 def output_of_a_conversation(
-    secrets: Any, secret_name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    secrets: Any,
+    secret_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    weather_upstream: FakeUpstream,
+    tmp_path: Path,
 ) -> tuple[str, list[str]]:
     """Everything both functions print while serving a small conversation, wrong keys included; and the request
     ids API Gateway gave each call."""
     secrets.create_secret(Name=secret_name, SecretString=KEY)
     moderation = load_handler("moderation", monkeypatch, API_KEY_SECRET_ID=secret_name)
-    tools = load_handler("external_data_tool", monkeypatch, API_KEY_SECRET_ID=secret_name)
+    tools = load_handler(
+        "external_data_tool",
+        monkeypatch,
+        API_KEY_SECRET_ID=secret_name,
+        EXTERNAL_DATA_TOOLS_FILE=str(weather_tools_file(tmp_path, weather_upstream.url)),
+    )
     calls: list[tuple[Handler, str, dict[str, Any], str]] = [
         (moderation, "/moderation", {"point": "ping"}, KEY),
         (
@@ -92,7 +112,8 @@ def test_one_log_line_per_request_with_its_correlation_id(output_of_a_conversati
 
 def test_metrics_count_requests_by_point_and_outcome(output_of_a_conversation: tuple[str, list[str]]) -> None:
     output, _ = output_of_a_conversation
-    metrics = [record for record in _records(output) if "_aws" in record]
+    # The moderation function's ModerationDecisions metrics are checked in test_moderation_handler.py.
+    metrics = [record for record in _records(output) if "_aws" in record and "Requests" in record]
 
     assert len(metrics) == 6
     for record in metrics:

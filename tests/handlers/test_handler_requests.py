@@ -72,20 +72,6 @@ def test_output_moderation(handlers: dict[str, Handler], text: str, flagged: boo
     assert bool(body["preset_response"]) is flagged
 
 
-def test_external_data_tool_query_renders_the_weather_sample(handlers: dict[str, Handler]) -> None:
-    params = {"app_id": "app-1", "tool_variable": "weather_retrieve", "inputs": {"location": "Kyoto"}, "query": None}
-
-    status, body = call(
-        handlers["/external-data-tool"],
-        "/external-data-tool",
-        {"point": Point.EXTERNAL_DATA_TOOL_QUERY, "params": params},
-        KEY,
-    )
-
-    assert status == 200
-    assert body["result"].startswith("City: Kyoto\nTemperature:")
-
-
 @pytest.mark.parametrize("path", ["/moderation", "/external-data-tool"])
 @pytest.mark.parametrize(
     "payload", [{"point": "ping"}, {"point": "ping", "params": {}}, {"point": "ping", "params": None}]

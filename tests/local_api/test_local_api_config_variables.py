@@ -11,7 +11,7 @@ from local_api.environment import function_environment, lambda_runtime
 from local_api.template import read_functions
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-RUNTIME = lambda_runtime(region="eu-west-1", secrets_manager_endpoint="http://127.0.0.1:1", log_level="WARNING")
+RUNTIME = lambda_runtime(region="eu-west-1", aws_endpoint="http://127.0.0.1:1", log_level="WARNING")
 LOCAL = {**RUNTIME, "API_KEY_SECRET_ID": "local/secret"}
 FUNCTIONS = {spec.logical_id: spec for spec in read_functions(TEMPLATE)}
 

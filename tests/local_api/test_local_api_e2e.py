@@ -136,6 +136,7 @@ def test_banner_lists_exactly_the_templates_routes(api: LocalApi) -> None:
     assert api.routes == expected
     assert {path for _, path in api.routes} == {MODERATION, EXTERNAL_DATA_TOOL}
     assert "API key: from LOCAL_API_KEY" in "".join(api.stdout)
+    assert "Local AWS (moto) the functions use: http://127.0.0.1:" in "".join(api.stdout)
 
 
 @pytest.mark.parametrize("path", [MODERATION, EXTERNAL_DATA_TOOL])

@@ -11,7 +11,7 @@ from local_api.environment import UnresolvedVariableError, applied, function_env
 from local_api.template import FunctionSpec, read_functions
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-RUNTIME = lambda_runtime(region="eu-west-1", secrets_manager_endpoint="http://127.0.0.1:1", log_level="WARNING")
+RUNTIME = lambda_runtime(region="eu-west-1", aws_endpoint="http://127.0.0.1:1", log_level="WARNING")
 
 
 def _function(**environment: str | dict[str, object]) -> FunctionSpec:
@@ -29,10 +29,23 @@ def _function(**environment: str | dict[str, object]) -> FunctionSpec:
 
 def test_runtime_has_region_fake_credentials_local_endpoint_and_quiet_powertools() -> None:
     assert RUNTIME["AWS_REGION"] == RUNTIME["AWS_DEFAULT_REGION"] == "eu-west-1"
-    assert RUNTIME["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == "http://127.0.0.1:1"
+    assert RUNTIME["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == RUNTIME["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
     assert RUNTIME["AWS_ACCESS_KEY_ID"] and RUNTIME["AWS_SECRET_ACCESS_KEY"] and RUNTIME["AWS_SESSION_TOKEN"]
     assert RUNTIME["POWERTOOLS_METRICS_DISABLED"] == "true"
     assert RUNTIME["POWERTOOLS_LOG_LEVEL"] == "WARNING"
+
+
+def test_shell_endpoints_point_one_service_elsewhere_but_secrets_manager_stays_local() -> None:
+    shell = {
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": "https://secretsmanager.example",
+        "AWS_ENDPOINT_URL": "https://elsewhere.example",
+        "AWS_PROFILE": "production",
+    }
+    runtime = lambda_runtime(region="eu-west-1", aws_endpoint="http://127.0.0.1:1", log_level="INFO", shell=shell)
+    assert runtime["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
+    assert runtime["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == runtime["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1"
+    assert "AWS_PROFILE" not in runtime
 
 
 def test_real_template_resolves_with_the_local_secret_id_alone() -> None:

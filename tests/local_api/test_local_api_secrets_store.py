@@ -16,7 +16,7 @@ def test_secret_is_readable_through_the_functions_runtime_environment() -> None:
         assert url.scheme == "http"
         assert url.hostname == "127.0.0.1"
         assert url.port
-        runtime = lambda_runtime(region="eu-west-1", secrets_manager_endpoint=endpoint, log_level="WARNING")
+        runtime = lambda_runtime(region="eu-west-1", aws_endpoint=endpoint, log_level="WARNING")
         assert create_secret(runtime, "a-local-key") == SECRET_NAME
         with applied(runtime):
             value = boto3.client("secretsmanager").get_secret_value(SecretId=SECRET_NAME)

@@ -1,4 +1,4 @@
-"""External data tools: the bundled tools.json, template rendering, unknown tools, and bad tools files."""
+"""External data tools: the registry (tools, per-app tools, which file), the template kind, bad tools files."""
 
 from __future__ import annotations
 
@@ -11,13 +11,8 @@ import pytest
 from dify_extension.config_files import ConfigFileError
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
+from external_data_tool.base import TtlCache
 from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
-
-# The answer Dify's documentation shows for its `weather_retrieve` example (API-based extension page).
-DOCS_WEATHER_TEXT = (
-    "City: {city}\nTemperature: 10°C\nRealFeel®: 8°C\nAir Quality: Poor\nWind Direction: ENE\n"
-    "Wind Speed: 8 km/h\nWind Gusts: 14 km/h\nPrecipitation: Light rain"
-)
 
 
 def params(
@@ -44,17 +39,9 @@ def bundled() -> ToolRegistry:
     return ToolRegistry.load(BUNDLED_TOOLS)
 
 
-@pytest.mark.parametrize("city", ["London", "São Paulo", "東京"])
-def test_weather_retrieve_renders_the_docs_text(bundled: ToolRegistry, city: str) -> None:
-    """The bundled weather_retrieve answers the docs' example with the location from inputs."""
-    answer = bundled.query(params("weather_retrieve", {"location": city}, "How's the weather today?"))
-    assert answer.result == DOCS_WEATHER_TEXT.format(city=city)
-    assert json.loads(answer.model_dump_json()) == {"result": DOCS_WEATHER_TEXT.format(city=city)}
-
-
-def test_weather_retrieve_without_location_renders_empty(bundled: ToolRegistry) -> None:
-    """A missing input renders as an empty string, never as "None" or the placeholder."""
-    assert bundled.query(params("weather_retrieve", {})).result == DOCS_WEATHER_TEXT.format(city="")
+def test_the_bundled_file_has_the_weather_sample(bundled: ToolRegistry) -> None:
+    assert list(bundled.tools) == ["weather_retrieve"]
+    assert bundled.apps == {}
 
 
 @pytest.mark.parametrize(
@@ -149,7 +136,21 @@ def test_empty_registry_says_none_configured(tmp_path: Path) -> None:
             "tools.t.template",
             id="unknown-name-over-lines",
         ),
-        pytest.param({"tools": {"t": {"kind": "http", "template": "x"}}}, "tools.t.kind", id="unknown-kind"),
+        pytest.param({"tools": {"t": {"kind": "sql", "template": "x"}}}, "tools.t.kind", id="unknown-kind"),
+        pytest.param({"tools": {"t": "text"}}, "tools.t", id="not-an-object"),
+        pytest.param(
+            {"tools": {"bad name": {"kind": "template", "template": "x"}}}, "tools.bad name.[key]", id="bad-name"
+        ),
+        pytest.param(
+            {"tools": {}, "apps": {"app-1": {"t": {"kind": "template", "template": "{{x}}"}}}},
+            "apps.app-1.t.template",
+            id="app-tool",
+        ),
+        pytest.param(
+            {"tools": {"t": {"kind": "template", "template": "x", "max_result_chars": 0}}},
+            "tools.t.max_result_chars",
+            id="max-result-chars",
+        ),
         pytest.param({"tools": {"t": {"template": "x"}}}, "tools.t.kind", id="missing-kind"),
         pytest.param({"tools": {"t": {"kind": "template"}}}, "tools.t.template", id="missing-template"),
         pytest.param(
@@ -185,3 +186,66 @@ def test_missing_tools_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError) as caught:
         ToolRegistry.load(path)
     assert str(path) in str(caught.value)
+
+
+def test_the_kind_error_lists_the_kinds(tmp_path: Path) -> None:
+    path = write_tools(tmp_path, {"tools": {"t": {"kind": "sql"}}})
+    with pytest.raises(ConfigFileError, match=r"tools\.t\.kind: unknown kind; use template, http, dynamodb, "):
+        ToolRegistry.load(path)
+
+
+def test_app_tools_replace_or_add_for_that_app_only(tmp_path: Path) -> None:
+    """`apps.<app_id>` tools replace the same-named tool, or add one, for that app; other apps see `tools`."""
+    document = {
+        "tools": {"greeting": {"kind": "template", "template": "Hello"}, "faq": {"kind": "template", "template": "F"}},
+        "apps": {
+            "app-fr": {
+                "greeting": {"kind": "template", "template": "Bonjour"},
+                "menu": {"kind": "template", "template": "M"},
+            }
+        },
+    }
+    tools = ToolRegistry.load(write_tools(tmp_path, document))
+
+    assert tools.query(params("greeting", {}, app_id="app-fr")).result == "Bonjour"
+    assert tools.query(params("faq", {}, app_id="app-fr")).result == "F"
+    assert tools.query(params("menu", {}, app_id="app-fr")).result == "M"
+    assert tools.query(params("greeting", {}, app_id="app-en")).result == "Hello"
+    with pytest.raises(InvalidRequestError, match=r"^unknown tool_variable 'menu'; configured: faq, greeting$"):
+        tools.query(params("menu", {}, app_id="app-en"))
+    with pytest.raises(InvalidRequestError, match=r"configured: faq, greeting, menu$"):
+        tools.query(params("news", {}, app_id="app-fr"))
+
+
+def test_the_result_is_capped(tmp_path: Path) -> None:
+    tools = ToolRegistry.load(
+        write_tools(tmp_path, {"tools": {"t": {"kind": "template", "template": "{{query}}", "max_result_chars": 5}}})
+    )
+    assert tools.query(params("t", {}, "ab東京🌧xyz")).result == "ab東京🌧"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cache_entries_expire_after_their_ttl() -> None:
+    clock = Clock()
+    cache = TtlCache(ttl=60, max_entries=10, clock=clock)
+    cache.put("a", "A")
+    clock.now += 59.9
+    assert cache.get("a") == "A"
+    clock.now += 0.1
+    assert cache.get("a") is None
+
+
+def test_cache_drops_the_least_recently_used_beyond_its_size() -> None:
+    cache = TtlCache(ttl=60, max_entries=2, clock=Clock())
+    cache.put("a", "A")
+    cache.put("b", "B")
+    assert cache.get("a") == "A"  # now "b" is the least recently used
+    cache.put("c", "C")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")

@@ -9,12 +9,18 @@ with init_phase():
     keys = key_cache_from_environment()
     keys.prefetch()
 
+    from dify_extension.config_source import ConfigSource
     from dify_extension.endpoint import Endpoint
-    from dify_extension.protocol import Point
+    from dify_extension.protocol import ExternalDataToolAnswer, ExternalDataToolParams, Point
     from dify_extension.routes import EXTERNAL_DATA_TOOL_PATH
     from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
 
-    registry = ToolRegistry.load(BUNDLED_TOOLS)
-    endpoint = Endpoint(EXTERNAL_DATA_TOOL_PATH, {Point.EXTERNAL_DATA_TOOL_QUERY: registry.query}, keys=keys)
+    # EXTERNAL_DATA_TOOLS_FILE, _SSM_PARAMETER or _S3_URI, else the bundled tools.json; a bad config stops the start.
+    tools = ConfigSource.from_environment("EXTERNAL_DATA_TOOLS", bundled=BUNDLED_TOOLS, model=ToolRegistry)
+
+    def query(params: ExternalDataToolParams) -> ExternalDataToolAnswer:
+        return tools.current().query(params)
+
+    endpoint = Endpoint(EXTERNAL_DATA_TOOL_PATH, {Point.EXTERNAL_DATA_TOOL_QUERY: query}, keys=keys)
 
 lambda_handler = endpoint.lambda_handler

@@ -1,79 +1,86 @@
-"""External data tools: the config file's shape, and the tools that answer a query. Plain Python, no AWS."""
+"""External data tools: the config file's shape, and the registry that answers a query.
 
-from __future__ import annotations
+tools.json maps each `tool_variable` to a tool; `apps` maps a Dify app id to tools that replace (same name) or add to
+those for that app only. Each tool's `kind` picks its module, imported only when a config uses it, so a cold start
+pays only for the kinds it has (and never for boto3 unless a dynamodb or bedrock_knowledge_base tool is called).
+"""
 
-import json
-import re
+import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, WrapValidator
 
 from dify_extension.config_files import load_config_file
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolAnswer, ExternalDataToolParams
+from external_data_tool.base import BaseTool, config_error
+from external_data_tool.templates import NAME
 
 BUNDLED_TOOLS = Path(__file__).with_name("tools.json")
 
-# {{query}}, {{app_id}} or {{inputs.<variable>}}, spaces allowed inside the braces, as in Dify's own prompts.
-PLACEHOLDER = re.compile(r"\{\{\s*(query|app_id|inputs\.[A-Za-z0-9_\-]+)\s*\}\}")
-ANY_BRACES = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+KINDS = {
+    "template": "external_data_tool.template_tool:TemplateTool",
+    "http": "external_data_tool.http_tool:HttpTool",
+    "dynamodb": "external_data_tool.dynamodb_tool:DynamoDbTool",
+    "bedrock_knowledge_base": "external_data_tool.knowledge_base_tool:KnowledgeBaseTool",
+    "python": "external_data_tool.python_tool:PythonTool",
+}
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def _tool(value: Any, _handler: Callable[[Any], Any], _info: ValidationInfo) -> BaseTool:
+    """Validate one tool with the model its `kind` names (errors located inside the tool, without the kind)."""
+    if not isinstance(value, dict):
+        raise config_error((), "a tool must be an object with a kind")
+    kind = value.get("kind")
+    if kind not in KINDS:
+        known = ", ".join(KINDS)
+        raise config_error(("kind",), f"missing kind; one of {known}" if kind is None else f"unknown kind; use {known}")
+    module, _, name = KINDS[kind].partition(":")
+    model: type[BaseTool] = getattr(importlib.import_module(module), name)
+    return model.model_validate(value)
 
 
-class TemplateTool(BaseModel):
-    """Text rendered from the query and inputs; a missing input renders as an empty string."""
-
-    # Built as part of ToolRegistry only (defer_build): building it on its own too would cost cold-start time.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    kind: Literal["template"]
-    template: str
-
-    @field_validator("template")
-    @classmethod
-    def _known_placeholders(cls, template: str) -> str:
-        unknown = [match for match in ANY_BRACES.findall(template) if not PLACEHOLDER.fullmatch(match)]
-        if unknown:
-            hint = "use {{query}}, {{app_id}} or {{inputs.NAME}}"
-            raise ValueError(f"unknown placeholder {unknown[0]}; {hint}")
-        return template
-
-    def run(self, params: ExternalDataToolParams) -> str:
-        def value(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name == "query":
-                return params.query
-            if name == "app_id":
-                return params.app_id
-            return _text(params.inputs.get(name.removeprefix("inputs.")))
-
-        return PLACEHOLDER.sub(value, self.template)
+Tool = Annotated[BaseTool, WrapValidator(_tool)]
+ToolName = Annotated[str, Field(pattern=rf"^{NAME}$")]
 
 
 class ToolRegistry(BaseModel):
-    """The tools by `tool_variable`, the name a Dify app gives the external data tool's variable."""
+    """The tools by `tool_variable` (the name a Dify app gives the external data tool's variable)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tools: dict[str, TemplateTool]
-    _configured: str = PrivateAttr(default="")
+    tools: dict[ToolName, Tool]
+    apps: dict[str, dict[ToolName, Tool]] = Field(default_factory=dict)
+    """Per Dify app id: tools that replace the same-named tool of `tools`, or add one, for that app only."""
+
+    _configured: dict[str | None, str] = PrivateAttr()
 
     def model_post_init(self, context: Any, /) -> None:
-        self._configured = ", ".join(sorted(self.tools)) or "none"
+        self._configured = {}
+        for name, tool in self.tools.items():
+            tool.bind(name)
+        self._configured[None] = ", ".join(sorted(self.tools)) or "none"
+        for app_id, tools in self.apps.items():
+            for name, tool in tools.items():
+                tool.bind(name)
+            self._configured[app_id] = ", ".join(sorted({*self.tools, *tools}))
 
     @classmethod
-    def load(cls, path: Path) -> ToolRegistry:
+    def load(cls, path: Path) -> "ToolRegistry":
         return load_config_file(cls, path)
 
+    def tool_for(self, app_id: str, tool_variable: str) -> BaseTool | None:
+        app_tools = self.apps.get(app_id)
+        if app_tools is not None and tool_variable in app_tools:
+            return app_tools[tool_variable]
+        return self.tools.get(tool_variable)
+
     def query(self, params: ExternalDataToolParams) -> ExternalDataToolAnswer:
-        tool = self.tools.get(params.tool_variable)
+        tool = self.tool_for(params.app_id, params.tool_variable)
         if tool is None:
             name = params.tool_variable[:40]
-            raise InvalidRequestError(f"unknown tool_variable '{name}'; configured: {self._configured}")
-        return ExternalDataToolAnswer(result=tool.run(params))
+            configured = self._configured.get(params.app_id if params.app_id in self.apps else None)
+            raise InvalidRequestError(f"unknown tool_variable '{name}'; configured: {configured}")
+        return ExternalDataToolAnswer(result=tool.answer(params))

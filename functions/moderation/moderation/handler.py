@@ -9,17 +9,23 @@ with init_phase():
     keys = key_cache_from_environment()
     keys.prefetch()
 
+    from dify_extension.config_source import ConfigSource
     from dify_extension.endpoint import Endpoint
     from dify_extension.protocol import Point
     from dify_extension.routes import MODERATION_PATH
+    from moderation.detectors import detectors_from_environment
+    from moderation.moderator import Moderator
     from moderation.policy import BUNDLED_POLICY, ModerationPolicy
 
-    policy = ModerationPolicy.load(BUNDLED_POLICY)
+    # MODERATION_POLICY_FILE, _SSM_PARAMETER or _S3_URI, else the bundled policy.json; a bad policy stops the start,
+    # a bad new version of a remote one is logged and the last good one kept.
+    policies = ConfigSource.from_environment("MODERATION_POLICY", bundled=BUNDLED_POLICY, model=ModerationPolicy)
+    moderator = Moderator(policies.current, detectors_from_environment())
     endpoint = Endpoint(
         MODERATION_PATH,
         {
-            Point.MODERATION_INPUT: policy.moderate_input,
-            Point.MODERATION_OUTPUT: policy.moderate_output,
+            Point.MODERATION_INPUT: moderator.moderate_input,
+            Point.MODERATION_OUTPUT: moderator.moderate_output,
         },
         keys=keys,
     )

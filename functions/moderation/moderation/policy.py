@@ -1,12 +1,20 @@
-"""Keyword moderation: the policy file's shape and its evaluation. Plain Python, no AWS."""
+"""The moderation policy: its file format, validated and compiled at load, and its answers. Plain Python, no AWS.
+
+A policy has a `default` pair of stages and optional per-`apps` pairs keyed by Dify app_id. An app entry replaces
+only the stages it names: an app with just `output` uses the default `input`. Each stage has a preset response and
+an ordered list of rules; each rule has an id, a category, an action (block or mask) and exactly one matcher:
+`keywords`, `regex` or `pii`. Everything is checked and compiled at load, so a bad policy fails there, naming the
+place (e.g. `apps.my-app.input.rules.2.regex: ...`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from dify_extension.config_files import load_config_file
 from dify_extension.protocol import (
@@ -16,78 +24,173 @@ from dify_extension.protocol import (
     ModerationOutputAnswer,
     ModerationOutputParams,
 )
+from moderation.decision import Decision, decide, strings_in, with_texts
+from moderation.matcher import StageMatcher
+from moderation.normalize import fold
+from moderation.outcome import Action, Stage
+from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
+
+if TYPE_CHECKING:
+    from moderation.outcome import Detector
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.json")
 
+DEFAULT_REPLACEMENT = "[REDACTED]"
+
+# Rule ids and categories go into logs and metric dimensions: short and plain.
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(min_length=1)]
 
 
-class StagePolicy(BaseModel):
-    """What to block at one stage (input or output): a hit on any keyword answers with `preset_response`."""
-
-    # Built as part of ModerationPolicy only (defer_build): building it on its own too would cost cold-start time.
+class _Model(BaseModel):
+    # Built as part of ModerationPolicy only (defer_build): building each on its own too would cost cold-start time.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    keywords: list[Keyword] = Field(default_factory=list)
-    preset_response: Annotated[str, StringConstraints(min_length=1)]
-    _needles: tuple[str, ...] = PrivateAttr(default=())
+
+class Rule(_Model):
+    id: Name
+    category: Name
+    action: Literal["block", "mask"]
+    description: str = ""
+    keywords: list[Keyword] | None = Field(default=None, min_length=1)
+    whole_word: bool = False
+    """Keywords only: match whole words (for scripts that separate words with spaces)."""
+    regex: str | None = None
+    pii: list[PiiType] | None = Field(default=None, min_length=1)
+    replacement: str | None = None
+    """Mask only: what replaces a match (default: the PII type's, e.g. [EMAIL], or [REDACTED])."""
+    preset_response: Text | None = None
+    """Block only: shown instead of the stage's preset response."""
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_survive_normalisation(cls, keywords: list[str] | None) -> list[str] | None:
+        for index, keyword in enumerate(keywords or ()):
+            if not fold(keyword):
+                raise ValueError(f"keyword {index} is empty once invisible characters are removed")
+        return keywords
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, regex: str | None) -> str | None:
+        if regex is None:
+            return None
+        try:
+            compiled = re.compile(regex, re.IGNORECASE)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        if compiled.search("") is not None:
+            raise ValueError("matches the empty string, so it would match every text")
+        return regex
+
+    @model_validator(mode="after")
+    def _one_matcher_and_fitting_options(self) -> Rule:
+        matchers = [name for name in ("keywords", "regex", "pii") if getattr(self, name) is not None]
+        if len(matchers) != 1:
+            raise ValueError(f"a rule needs exactly one of keywords, regex, pii (found {len(matchers)})")
+        if self.whole_word and self.keywords is None:
+            raise ValueError("whole_word applies to keywords only")
+        if self.action == "block" and self.replacement is not None:
+            raise ValueError("replacement applies to mask rules only")
+        if self.action == "mask" and self.preset_response is not None:
+            raise ValueError("preset_response applies to block rules only")
+        return self
+
+    def replacement_for(self, pii_type: PiiType | None) -> str:
+        if self.replacement is not None:
+            return self.replacement
+        return DEFAULT_REPLACEMENT if pii_type is None else DEFAULT_REPLACEMENTS[pii_type]
+
+
+class StagePolicy(_Model):
+    """One stage (input or output): its preset response and its rules, in order."""
+
+    preset_response: Text | None = None
+    rules: list[Rule] = Field(default_factory=list)
+    _matcher: StageMatcher = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _unique_rule_ids(self) -> StagePolicy:
+        ids = [rule.id for rule in self.rules]
+        duplicated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+        if duplicated:
+            raise ValueError(f"rule ids must be unique within a stage: {', '.join(duplicated)}")
+        return self
 
     def model_post_init(self, context: Any, /) -> None:
-        self._needles = tuple(keyword.casefold() for keyword in self.keywords)
+        self._matcher = StageMatcher(self.rules)
 
-    def first_hit(self, texts: Iterable[str]) -> str | None:
-        """The first keyword found in any of `texts`, ignoring case."""
-        for text in texts:
-            folded = text.casefold()
-            for needle, keyword in zip(self._needles, self.keywords, strict=True):
-                if needle in folded:
-                    return keyword
-        return None
+    @property
+    def matcher(self) -> StageMatcher:
+        return self._matcher
+
+
+class Stages(_Model):
+    """The default policy, or one app's: a stage left out is the default's (for the default: let everything pass)."""
+
+    description: str = ""
+    input: StagePolicy | None = None
+    output: StagePolicy | None = None
+
+
+AppId = Annotated[str, StringConstraints(min_length=1)]
 
 
 class ModerationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    input: StagePolicy
-    output: StagePolicy
+    description: str = ""
+    default: Stages = Field(default_factory=Stages)
+    apps: dict[AppId, Stages] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> ModerationPolicy:
+        """The policy in `path`, checked and compiled; ConfigFileError names the file and every bad place."""
         return load_config_file(cls, path)
 
-    def moderate_input(self, params: ModerationInputParams) -> ModerationInputAnswer:
-        hit = self.input.first_hit(_strings([params.query, params.inputs]))
-        if hit is None:
-            # Not flagged: Dify ignores the action, and "overridden" with the unchanged values is a no-op either way.
-            return ModerationInputAnswer(
-                flagged=False, action=ModerationAction.OVERRIDDEN, inputs=params.inputs, query=params.query
-            )
-        return ModerationInputAnswer(
-            flagged=True,
-            action=ModerationAction.DIRECT_OUTPUT,
-            preset_response=self.input.preset_response,
-            inputs=params.inputs,
-            query=params.query,
+    def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
+        """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""
+        for stages in (self.apps.get(app_id), self.default):
+            chosen = None if stages is None else stages.input if stage == "input" else stages.output
+            if chosen is not None:
+                return chosen
+        return None
+
+    def decide_input(
+        self, params: ModerationInputParams, detectors: Sequence[Detector] = ()
+    ) -> tuple[Decision, ModerationInputAnswer]:
+        """Checks the query and every string in inputs (keys: "query", "inputs.<name>", see decision.strings_in)."""
+        texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
+        decision = decide("input", self.stage(params.app_id, "input"), texts, detectors)
+        answer = ModerationInputAnswer(
+            **_flags(decision),
+            inputs=with_texts(params.inputs, "inputs", decision.texts),
+            query=decision.texts["query"],
         )
+        return decision, answer
 
-    def moderate_output(self, params: ModerationOutputParams) -> ModerationOutputAnswer:
-        if self.output.first_hit([params.text]) is None:
-            return ModerationOutputAnswer(flagged=False, action=ModerationAction.OVERRIDDEN, text=params.text)
-        return ModerationOutputAnswer(
-            flagged=True,
-            action=ModerationAction.DIRECT_OUTPUT,
-            preset_response=self.output.preset_response,
-            text=params.text,
-        )
+    def decide_output(
+        self, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
+    ) -> tuple[Decision, ModerationOutputAnswer]:
+        """Checks the answer text (key: "text")."""
+        decision = decide("output", self.stage(params.app_id, "output"), {"text": params.text}, detectors)
+        return decision, ModerationOutputAnswer(**_flags(decision), text=decision.texts["text"])
+
+    def moderate_input(
+        self, params: ModerationInputParams, detectors: Sequence[Detector] = ()
+    ) -> ModerationInputAnswer:
+        return self.decide_input(params, detectors)[1]
+
+    def moderate_output(
+        self, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
+    ) -> ModerationOutputAnswer:
+        return self.decide_output(params, detectors)[1]
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside `value`: Dify inputs hold strings, numbers, and lists/objects for file inputs."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _flags(decision: Decision) -> dict[str, Any]:
+    """flagged, action and preset_response of the answer. Not flagged is "overridden" with the values unchanged: Dify
+    requires an action even then, and that one is a no-op."""
+    if decision.action is Action.BLOCK:
+        return {"flagged": True, "action": ModerationAction.DIRECT_OUTPUT, "preset_response": decision.preset_response}
+    return {"flagged": decision.action is Action.MASK, "action": ModerationAction.OVERRIDDEN}

@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from dify_extension.auth import AuthError, bearer_token
-from dify_extension.errors import InvalidRequestError
+from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError
 from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
 from dify_extension.routes import SERVED_AT
@@ -139,6 +139,9 @@ class Endpoint:
             return self._handlers[point](params)
         except InvalidRequestError as error:
             raise HttpError(400, _shorten(str(error)), "bad_request") from None
+        except UpstreamError as error:
+            outcome = "upstream_timeout" if error.status == 504 else "upstream_error"
+            raise HttpError(error.status, _shorten(str(error)), outcome) from None
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         try:

@@ -8,3 +8,14 @@ class InvalidRequestError(Exception):
 
     The message is shown to the person chatting in Dify: keep it short and never put secrets in it.
     """
+
+
+class UpstreamError(Exception):
+    """What a point's handler depends on failed or timed out (e.g. an external data tool's API): HTTP 502 or 504.
+
+    The message is shown to the person chatting in Dify: name what failed and why, never a secret or a URL.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -1,0 +1,141 @@
+"""What one stage's rules, then the AWS-managed detectors, make of a request's texts. Plain Python, no AWS.
+
+Block beats mask beats pass. Detectors run only when the rules did not block, and see the texts as the rules masked
+them (so personal data the policy masks never reaches a detector).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from moderation.outcome import Action, Hit, Stage
+
+if TYPE_CHECKING:
+    from moderation.outcome import Detector
+    from moderation.policy import StagePolicy
+
+
+class Decision:
+    """What was decided for one request's stage. `texts` are the checked texts by key, masked when `action` is MASK;
+    `preset_response` is what Dify shows instead when `action` is BLOCK."""
+
+    __slots__ = ("action", "hits", "preset_response", "stage", "texts")
+
+    def __init__(
+        self,
+        stage: Stage,
+        action: Action,
+        texts: Mapping[str, str],
+        hits: tuple[Hit, ...] = (),
+        preset_response: str = "",
+    ) -> None:
+        self.stage = stage
+        self.action = action
+        self.texts = texts
+        self.hits = hits
+        self.preset_response = preset_response
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(hit.category for hit in self.hits))
+
+
+DEFAULT_PRESET_RESPONSES: dict[Stage, str] = {
+    "input": "Sorry, I can't help with that request.",
+    "output": "The answer was withheld because it contained content that may not be shared.",
+}
+
+
+def decide(
+    stage: Stage, policy: StagePolicy | None, texts: Mapping[str, str], detectors: Sequence[Detector]
+) -> Decision:
+    """`policy` is None when no stage policy applies (the detectors still run)."""
+    hits: dict[str, Hit] = {}
+    masked = dict(texts)
+    preset_response = DEFAULT_PRESET_RESPONSES[stage]
+    if policy is not None:
+        preset_response = policy.preset_response or preset_response
+        blocked_with = _apply_rules(policy, masked, hits)
+        if blocked_with is not None:
+            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), blocked_with or preset_response)
+    for detector in detectors:
+        outcome = detector.check(stage, masked)
+        for hit in outcome.hits:
+            hits.setdefault(hit.rule_id, hit)
+        if outcome.blocked:
+            preset = outcome.preset_response or preset_response
+            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset)
+        masked = {key: outcome.texts.get(key, text) for key, text in masked.items()}
+    return Decision(stage, Action.MASK if masked != texts else Action.PASS, masked, tuple(hits.values()))
+
+
+def _apply_rules(policy: StagePolicy, texts: dict[str, str], hits: dict[str, Hit]) -> str | None:
+    """Masks `texts` in place and records `hits`. If a block rule fired: the first one's own preset response, or ""
+    when it has none; else None."""
+    first_block: int | None = None
+    for key, text in texts.items():
+        masks: list[tuple[int, int, int, str]] = []
+        for found in policy.matcher.find(text):
+            rule = policy.rules[found.rule]
+            rule_id = rule.id if found.pii_type is None else f"{rule.id}/{found.pii_type}"
+            hits.setdefault(rule_id, Hit(rule_id, rule.category, Action(rule.action)))
+            if rule.action == "block":
+                first_block = found.rule if first_block is None else min(first_block, found.rule)
+            else:
+                masks.append((found.start, -found.end, found.rule, rule.replacement_for(found.pii_type)))
+        if masks:
+            texts[key] = _apply_masks(text, masks)
+    return None if first_block is None else policy.rules[first_block].preset_response or ""
+
+
+def _apply_masks(text: str, masks: list[tuple[int, int, int, str]]) -> str:
+    """Replace every masked span; overlapping spans become one, replaced by the earliest-starting (then longest,
+    then first rule's) replacement."""
+    pieces: list[str] = []
+    done = 0
+    for start, negative_end, _rule, replacement in sorted(masks):
+        end = -negative_end
+        if start < done:  # overlaps the span just replaced: extend it
+            done = max(done, end)
+            continue
+        pieces += [text[done:start], replacement]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+# Keys of the texts in `inputs`: "inputs.<name>", then ".<key>" / "[<index>]" for nested values; a name that is not
+# plain letters, digits, "_" and "-" is quoted as JSON, e.g. inputs["a.b"].
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _child_key(key: str, name: str) -> str:
+    if _PLAIN_NAME.fullmatch(name):
+        return f"{key}.{name}"
+    return f"{key}[{json.dumps(name, ensure_ascii=False)}]"
+
+
+def strings_in(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    """Every string inside `value` (Dify inputs hold strings, numbers, and lists/objects for files), with its key."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from strings_in(item, _child_key(key, str(name)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings_in(item, f"{key}[{index}]")
+
+
+def with_texts(value: Any, key: str, texts: Mapping[str, str]) -> Any:
+    """`value` with each string replaced by `texts[its key]`; everything else, and the shape, unchanged."""
+    if isinstance(value, str):
+        return texts.get(key, value)
+    if isinstance(value, dict):
+        return {name: with_texts(item, _child_key(key, str(name)), texts) for name, item in value.items()}
+    if isinstance(value, list):
+        return [with_texts(item, f"{key}[{index}]", texts) for index, item in enumerate(value)]
+    return value

@@ -1,0 +1,415 @@
+"""Built-in PII detection: a candidate pattern per type, then the type's own validation (check digits, ranges).
+
+A candidate that fails validation (a wrong Luhn or MOD 97 or ISO 7064 check, an octet over 255, an impossible birth
+date) is not PII and is left alone: few false positives matter more than catching malformed numbers.
+Patterns run on the plain view (NFKC: full-width digits and letters are ASCII by then).
+
+Speed: Python's regex engine spends about as long per character scanned as per candidate tried, so the digit-led
+types (phone, cards, IPv4, SSN, national ids) share one scan for runs of digits and separators; each run long enough
+is one candidate, whose shape each type checks with an anchored match. So numbers glued to other numbers by a single
+separator ("2024-05-17 4111 ...") read as one number. Email and IPv6 are looked for only around an "@" or a pair of
+colons; IBANs and AWS key ids start with an upper-case letter, which keeps their scans short.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Literal, get_args
+
+PiiType = Literal[
+    "email",
+    "phone",
+    "payment_card",
+    "iban",
+    "ipv4",
+    "ipv6",
+    "aws_access_key_id",
+    "us_ssn",
+    "cn_resident_id",
+    "jp_my_number",
+]
+PII_TYPES: tuple[PiiType, ...] = get_args(PiiType)
+
+DEFAULT_REPLACEMENTS: dict[PiiType, str] = {
+    "email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "payment_card": "[CARD]",
+    "iban": "[IBAN]",
+    "ipv4": "[IP_ADDRESS]",
+    "ipv6": "[IP_ADDRESS]",
+    "aws_access_key_id": "[AWS_ACCESS_KEY_ID]",
+    "us_ssn": "[SSN]",
+    "cn_resident_id": "[CN_RESIDENT_ID]",
+    "jp_my_number": "[MY_NUMBER]",
+}
+
+# Registered IBAN lengths by country (SWIFT IBAN registry).
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
+    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
+    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
+    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """`iban` without spaces: a registered country, its length, and MOD 97 of the rearranged number equal to 1."""
+    iban = iban.upper()
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def _iban_length(candidate: str) -> int:
+    """The candidate may run into the words after it (`... 32 that`): its country says where the IBAN ends."""
+    expected = IBAN_LENGTHS.get(candidate[:2].upper(), 0)
+    seen = 0
+    for end, char in enumerate(candidate, start=1):
+        if char != " ":
+            seen += 1
+            if seen == expected:
+                complete = end == len(candidate) or candidate[end] == " "
+                return end if complete and iban_valid(candidate[:end].replace(" ", "")) else 0
+    return 0
+
+
+def cn_resident_id_check_char(first17: str) -> str:
+    """GB 11643: ISO 7064 MOD 11-2 over the first 17 digits."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return "10X98765432"[sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True)) % 11]
+
+
+def jp_my_number_check_digit(first11: str) -> int:
+    """The My Number check digit: P_n is the n-th digit from the right, Q_n is n+1 (n <= 6) or n-5 (n >= 7)."""
+    total = sum(int(digit) * (n + 1 if n <= 6 else n - 5) for n, digit in enumerate(reversed(first11), start=1))
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def _plausible_date(year: int, month: int, day: int) -> bool:
+    if not 1900 <= year <= time.gmtime().tm_year or not 1 <= month <= 12:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    return 1 <= day <= days
+
+
+def _email(candidate: str) -> bool:
+    local = candidate.partition("@")[0]
+    return not (local.startswith(".") or local.endswith(".") or ".." in candidate)
+
+
+_NOT_DIGITS = str.maketrans("", "", " ().+-")
+_DIGIT_GROUPS = re.compile(r"\d+")
+_SPACED_PARTS = re.compile(r"\d(?:[^ ]*\d)?")
+
+
+def _digits(candidate: str) -> str:
+    """The digits of a candidate made of digits and run separators."""
+    return candidate.translate(_NOT_DIGITS)
+
+
+def _phone(candidate: str) -> bool:
+    """International (+ and country code), national with a trunk 0 and separators, North American with
+    separators, or a Chinese mobile number. Dates, card numbers and bare numbers fail all four."""
+    digits = _digits(candidate)
+    if not 8 <= len(digits) <= 17:
+        return False
+    groups = [len(group) for group in _DIGIT_GROUPS.findall(candidate)]
+    if candidate.startswith("+"):
+        return 8 <= len(digits) <= 15 and digits[0] != "0"
+    if digits.startswith("00"):  # the international call prefix, then a country code
+        return len(groups) >= 2 and 11 <= len(digits) <= 17 and digits[2] != "0"
+    if digits.startswith("0"):
+        return len(groups) >= 2 and 9 <= len(digits) <= 12
+    if groups == [3, 3, 4]:
+        return digits[0] >= "2" and digits[3] >= "2"
+    return len(digits) == 11 and digits[0] == "1" and digits[1] >= "3" and groups in ([11], [3, 4, 4])
+
+
+def _payment_card(candidate: str) -> bool:
+    digits = _digits(candidate)
+    # Issuer prefixes: 2 (Mastercard 2221-2720), 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard), 6 (UnionPay ...).
+    issuer = digits[0] in "3456" or "2221" <= digits[:4] <= "2720"
+    return 13 <= len(digits) <= 19 and issuer and len(set(digits)) > 1 and luhn_valid(digits)
+
+
+def _ipv4(candidate: str) -> bool:
+    return all(int(octet) <= 255 and (octet == "0" or not octet.startswith("0")) for octet in candidate.split("."))
+
+
+def _ipv6(candidate: str) -> bool:
+    import ipaddress  # noqa: PLC0415 - only when a candidate turns up: kept off the cold start
+
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return sum(1 for group in candidate.split(":") if group) >= 2
+
+
+def _us_ssn(candidate: str) -> bool:
+    area, group, serial = candidate[:3], candidate[4:6], candidate[7:]
+    # Never issued: area 000, 666, 900-999; group 00; serial 0000; and two famous specimen numbers.
+    return (
+        area not in {"000", "666"}
+        and area[0] != "9"
+        and group != "00"
+        and serial != "0000"
+        and candidate.replace(" ", "-") not in {"078-05-1120", "219-09-9999"}
+    )
+
+
+def _cn_resident_id(candidate: str) -> bool:
+    year, month, day = int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14])
+    return (
+        candidate[0] in "12345678"
+        and _plausible_date(year, month, day)
+        and cn_resident_id_check_char(candidate[:17]) == candidate[17].upper()
+    )
+
+
+def _jp_my_number(candidate: str) -> bool:
+    digits = _digits(candidate)
+    return jp_my_number_check_digit(digits[:11]) == int(digits[11])
+
+
+def _has_digit(text: str) -> bool:
+    return any(digit in text for digit in "0123456789")
+
+
+# Plain classes, not dataclasses: making one costs import time, and this module is on the cold start.
+class _Numeric:
+    """A digit-led type: `shape` must match its whole candidate, which then has to pass `valid`."""
+
+    __slots__ = ("digits", "min_digits", "shape", "valid")
+
+    def __init__(self, shape: str, valid: Callable[[str], bool], min_digits: int, max_digits: int) -> None:
+        self.shape = shape
+        self.valid = valid
+        self.min_digits = min_digits
+        self.digits = range(min_digits, max_digits + 1)
+
+
+class _Scanned:
+    """A type found by its own pattern in texts that pass `marker`; with an `anchor`, only in windows of `reach`
+    characters around each anchor. `valid` returns True if the whole candidate is PII, or an int: the length of the
+    PII at the candidate's start (0: none)."""
+
+    __slots__ = ("anchor", "flags", "marker", "pattern", "reach", "valid")
+
+    def __init__(
+        self,
+        pattern: str,
+        valid: Callable[[str], bool | int],
+        marker: Callable[[str], bool],
+        *,
+        flags: int = 0,
+        anchor: str | None = None,
+        reach: tuple[int, int] = (0, 0),
+    ) -> None:
+        self.pattern = pattern
+        self.valid = valid
+        self.marker = marker
+        self.flags = flags
+        self.anchor = anchor
+        self.reach = reach
+
+
+_NUMERIC: dict[PiiType, _Numeric] = {
+    "phone": _Numeric(r"[+(]?\d{1,4}\)?(?:[ .-]?\(?\d{1,5}\)?){1,6}", _phone, 8, 17),
+    "payment_card": _Numeric(r"\d(?:[ -]?\d){12,18}", _payment_card, 13, 19),
+    "ipv4": _Numeric(r"\d{1,3}(?:\.\d{1,3}){3}", _ipv4, 4, 12),
+    "us_ssn": _Numeric(r"\d{3}([ -])\d{2}\1\d{4}", _us_ssn, 9, 9),
+    "cn_resident_id": _Numeric(r"\d{17}[\dXx]", _cn_resident_id, 17, 18),  # 17 when the 18th is X
+    "jp_my_number": _Numeric(r"\d{4}([ -]?)\d{4}\1\d{4}", _jp_my_number, 12, 12),
+}
+
+_SCANNED: dict[PiiType, _Scanned] = {
+    # Upper case only, as IBANs are written: a case-insensitive scan would try every word.
+    "iban": _Scanned(r"[A-Z](?<![A-Z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])", _iban_length, _has_digit),
+    "ipv6": _Scanned(
+        r"[0-9a-f:](?<![\w:][0-9a-f:])[0-9a-f]{0,3}(?::[0-9a-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:])",
+        _ipv6,
+        lambda text: text.count(":") >= 2,
+        flags=re.IGNORECASE | re.ASCII,
+        anchor=":[0-9A-Fa-f]{0,4}:",
+        reach=(5, 46),
+    ),
+    "aws_access_key_id": _Scanned(
+        r"A(?<![A-Z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Z0-9])",
+        lambda _candidate: True,
+        lambda text: "AKIA" in text or "ASIA" in text,
+    ),
+}
+
+# An email is found from its "@": the domain matched forward from there, the local part walked back (at most 64).
+_EMAIL_DOMAIN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}(?![a-z0-9-])"
+_EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_LOCAL_MAX = 64
+
+# Runs of digits with at most two separators between digits ("(415) 555-0100"); a run is one candidate.
+_RUN_SEPARATORS = " ().+-"
+_RUN_SEPARATOR_SET = frozenset(_RUN_SEPARATORS)
+
+
+def _is_latin_word(char: str) -> bool:
+    """A letter, digit or "_" of ASCII: a number glued to one is part of a code; glued to 号 or は it is not, as
+    Chinese and Japanese write no spaces around numbers."""
+    return char.isascii() and (char.isalnum() or char == "_")
+
+
+@cache
+def _pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+class PiiFinder:
+    """Finds the PII of the given types.
+
+    The built-in patterns are constants (tested here, they cannot fail at load), so each is compiled the first time a
+    text could hold its type: a cold start whose first message has no digit, "@" or ":" compiles none of them.
+    """
+
+    def __init__(self, pii_types: tuple[PiiType, ...]) -> None:
+        self._numeric = [
+            (t, _NUMERIC[t].shape, _NUMERIC[t].valid) for t in PII_TYPES if t in pii_types and t in _NUMERIC
+        ]
+        fewest = min((_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric), default=0)
+        self._runs = rf"\d(?:[{re.escape(_RUN_SEPARATORS)}]{{0,2}}\d){{{fewest - 1},}}"
+        # A run shorter than this can only be an IPv4 address (the one type needing just 4 digits).
+        self._shortest_not_ipv4 = min(
+            (_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric if pii_type != "ipv4"), default=1_000
+        )
+        self._email = "email" in pii_types
+        self._scanned = [pii_type for pii_type in PII_TYPES if pii_type in pii_types and pii_type in _SCANNED]
+
+    def find(self, text: str) -> Iterator[tuple[PiiType, int, int]]:
+        """(type, start, end) of every valid candidate in `text`; candidates of different types may overlap."""
+        if self._numeric and _has_digit(text):
+            yield from self._find_numeric(text)
+        if self._email:
+            yield from self._find_emails(text)
+        for pii_type in self._scanned:
+            scanned = _SCANNED[pii_type]
+            if not scanned.marker(text):
+                continue
+            pattern = _pattern(scanned.pattern, scanned.flags)
+            anchor = None if scanned.anchor is None else _pattern(scanned.anchor)
+            for start, end in _windows(text, anchor, scanned.reach):
+                for match in pattern.finditer(text, start, end):
+                    valid = scanned.valid(match.group())
+                    if valid is True:
+                        yield pii_type, *match.span()
+                    elif valid:
+                        yield pii_type, match.start(), match.start() + valid
+
+    @staticmethod
+    def _find_emails(text: str) -> Iterator[tuple[PiiType, int, int]]:
+        at = text.find("@")
+        while at >= 0:
+            after = _pattern(_EMAIL_DOMAIN, re.IGNORECASE).match(text, at + 1)
+            if after is not None:
+                start, lowest = at, max(0, at - _EMAIL_LOCAL_MAX)
+                while start > lowest and text[start - 1] in _EMAIL_LOCAL_CHARS:
+                    start -= 1
+                if start < at and _email(text[start : after.end()]):
+                    yield "email", start, after.end()
+            at = text.find("@", at + 1)
+
+    def _find_numeric(self, text: str) -> Iterator[tuple[PiiType, int, int]]:
+        for run in _pattern(self._runs).finditer(text):
+            start, end = run.span()
+            if end - start < self._shortest_not_ipv4 and run.group().count(".") < 3:
+                continue
+            found = list(self._numeric_at(text, start, end))
+            if not found:
+                found = list(self._numbers_within(text, start, run.group()))
+            yield from found
+
+    def _numeric_at(self, text: str, start: int, end: int) -> Iterator[tuple[PiiType, int, int]]:
+        """The types `text[start:end]` (digits at both ends) is, taking a phone's leading "+" or "(" and a Chinese
+        id's trailing "X" with it."""
+        before = text[start - 1] if start else " "
+        if _is_latin_word(before) or (before in ".-" and not text[start - 2 : start - 1].isdigit()):
+            return
+        digits = len(_digits(text[start:end]))
+        after = text[end : end + 1]
+        for pii_type, shape, valid in self._numeric:
+            if digits not in _NUMERIC[pii_type].digits:
+                continue
+            first, last = start, end
+            if pii_type == "phone" and before in "+(":
+                first -= 1
+            elif pii_type == "cn_resident_id" and after in ("X", "x"):
+                last += 1
+            following = text[last : last + 1]
+            if following and _is_latin_word(following):
+                continue
+            candidate = text[first:last]
+            if _pattern(shape).fullmatch(candidate) and valid(candidate):
+                yield pii_type, first, last
+
+    def _numbers_within(self, text: str, offset: int, run: str) -> Iterator[tuple[PiiType, int, int]]:
+        """A run that is no PII as a whole may be numbers of different styles side by side ("2024-05-17 4111 1111
+        1111 1111"): try the parts between style changes, longest first, left to right. Never between parts of one
+        style ("4111 1111 1111 1112" is one wrong card number, not a My Number and a rest)."""
+        before = text[offset - 1 : offset]
+        glued = bool(before) and (_is_latin_word(before) or before in ".-")
+        if " " not in run or not (glued or any(char in run for char in "-.()")):
+            return  # one part, or parts of one style only
+        parts = [part.span() for part in _SPACED_PARTS.finditer(run)]
+        styled = [any(char in run[start:end] for char in "-.()") for start, end in parts]
+        places = {0, len(parts), *(index for index in range(1, len(parts)) if styled[index] != styled[index - 1])}
+        if glued:
+            places.add(1)  # the first part belongs to what it is glued to ("tkt-1234 4111 ...")
+        cuts = sorted(places)
+        first = 0
+        while first < len(cuts) - 1:
+            for last in range(len(cuts) - 1, first, -1):
+                if (first, last) == (0, len(cuts) - 1):
+                    continue
+                start, end = offset + parts[cuts[first]][0], offset + parts[cuts[last] - 1][1]
+                found = list(self._numeric_at(text, start, end))
+                if found:
+                    yield from found
+                    first = last - 1
+                    break
+            first += 1
+
+
+def _windows(text: str, anchor: re.Pattern[str] | None, reach: tuple[int, int]) -> Iterator[tuple[int, int]]:
+    """The whole text without an anchor; else a window around each anchor (overlapping ones merged)."""
+    if anchor is None:
+        yield 0, len(text)
+        return
+    window: tuple[int, int] | None = None
+    for hit in anchor.finditer(text):
+        start, end = max(0, hit.start() - reach[0]), min(len(text), hit.end() + reach[1])
+        if window is not None and start <= window[1]:
+            window = (window[0], end)
+            continue
+        if window is not None:
+            yield window
+        window = (start, end)
+    if window is not None:
+        yield window

@@ -1,0 +1,192 @@
+"""The external data tool function through its Lambda handler, as Dify calls it: tools from EXTERNAL_DATA_TOOLS_FILE,
+the weather sample against a fake Open-Meteo, upstream failures as short 502/504 JSON or a fallback, a DynamoDB
+tool on the moto server, and a cold path that never imports boto3."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_api.events import LambdaContext, http_api_event
+from tests.handlers.conftest import FUNCTIONS, ROOT, Handler, call, load_handler
+from tests.tools.fake_upstream import FakeUpstream, Reply, fake_upstream, serve_open_meteo, weather_tools_file
+
+KEY = "tools-handler-key-0123456789"
+PATH = "/external-data-tool"
+MAX_ERROR_BODY = 100  # Dify shows the first 100 characters of an error body
+
+
+def query(tool_variable: str, inputs: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+    params = {"app_id": "app-1", "tool_variable": tool_variable, "inputs": inputs, "query": text}
+    return {"point": "app.external_data_tool.query", "params": params}
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeUpstream]:
+    with fake_upstream() as server:
+        serve_open_meteo(server)
+        yield server
+
+
+@pytest.fixture
+def tools_handler(secrets: Any, secret_name: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Loads the function with a tools file written by the test."""
+    secrets.create_secret(Name=secret_name, SecretString=KEY)
+
+    def load(tools_file: Path, **environment: str) -> Handler:
+        return load_handler(
+            "external_data_tool",
+            monkeypatch,
+            API_KEY_SECRET_ID=secret_name,
+            EXTERNAL_DATA_TOOLS_FILE=str(tools_file),
+            **environment,
+        )
+
+    yield load
+
+
+def write(tmp_path: Path, tools: dict[str, Any]) -> Path:
+    path = tmp_path / "tools.json"
+    path.write_text(json.dumps({"tools": tools}), encoding="utf-8")
+    return path
+
+
+def test_weather_sample_against_a_fake_open_meteo(tools_handler: Any, upstream: FakeUpstream, tmp_path: Path) -> None:
+    handler = tools_handler(weather_tools_file(tmp_path, upstream.url))
+    status, body = call(handler, PATH, query("weather_retrieve", {"location": "London"}, "Umbrella?"), KEY)
+    assert status == 200
+    assert body["result"].startswith("City: London, United Kingdom\nWeather: Slight rain\nTemperature: 10.3°C\n")
+
+
+def test_a_relative_tools_file_is_read_from_the_current_directory(
+    tools_handler: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"hello": {"kind": "template", "template": "Hi {{inputs.name}}"}})
+    monkeypatch.chdir(tmp_path)
+    handler = tools_handler(Path("tools.json"))
+    assert call(handler, PATH, query("hello", {"name": "Ada"}), KEY) == (200, {"result": "Hi Ada"})
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "error"),
+    [
+        (Reply(503, {}), 502, "tool t: upstream status 503"),
+        (Reply(json={}, delay=1.0), 504, "tool t: upstream timed out"),
+        (Reply(body=b"not json"), 502, "tool t: upstream response is not JSON"),
+    ],
+)
+def test_an_upstream_failure_is_a_short_json_error(
+    tools_handler: Any, upstream: FakeUpstream, tmp_path: Path, reply: Reply, status: int, error: str
+) -> None:
+    upstream.routes["/api/A-1"] = reply
+    tool = {
+        "kind": "http",
+        "steps": [{"url": f"{upstream.url}/api/{{{{inputs.id}}}}"}],
+        "timeout_seconds": 0.2,
+        "budget_seconds": 0.5,
+        "retries": 1,
+    }
+    handler = tools_handler(write(tmp_path, {"t": tool}))
+    response = handler(
+        http_api_event(
+            "POST",
+            PATH,
+            headers={"content-type": "application/json", "authorization": f"Bearer {KEY}"},
+            body=json.dumps(query("t", {"id": "A-1"})).encode(),
+        ),
+        LambdaContext("test"),
+    )
+    assert response["statusCode"] == status
+    assert len(response["body"]) <= MAX_ERROR_BODY
+    assert json.loads(response["body"]) == {"error": error}
+    assert upstream.url.split("//")[1] not in response["body"]
+
+
+def test_an_upstream_failure_with_a_fallback_is_a_200(
+    tools_handler: Any, upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    upstream.routes["/api"] = Reply(500, {})
+    tool = {"kind": "http", "steps": [{"url": f"{upstream.url}/api"}], "retries": 0, "fallback": "Try later."}
+    handler = tools_handler(write(tmp_path, {"t": tool}))
+    assert call(handler, PATH, query("t", {}), KEY) == (200, {"result": "Try later."})
+
+
+def test_a_value_over_the_limit_is_a_400(tools_handler: Any, upstream: FakeUpstream, tmp_path: Path) -> None:
+    handler = tools_handler(weather_tools_file(tmp_path, upstream.url))
+    status, body = call(handler, PATH, query("weather_retrieve", {"location": "x" * 257}), KEY)
+    assert (status, body) == (400, {"error": "tool weather_retrieve: inputs.location is over 256 characters"})
+    assert upstream.seen == []
+
+
+def test_a_bad_tools_file_fails_the_function_at_load(tools_handler: Any, tmp_path: Path) -> None:
+    path = write(tmp_path, {"t": {"kind": "http", "steps": [{"url": "https://{{inputs.host}}/x"}]}})
+    with pytest.raises(ValueError, match=r"tools\.t\.steps\.0\.url: placeholders and user info are not allowed"):
+        tools_handler(path)
+
+
+def test_a_dynamodb_tool(tools_handler: Any, tmp_path: Path, moto_endpoint: str) -> None:
+    """DynamoDB on the moto server, found as boto3 finds any endpoint override: AWS_ENDPOINT_URL_DYNAMODB."""
+    table = f"customers-{uuid.uuid4().hex[:8]}"
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "email", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "email", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(
+        TableName=table, Item={"email": {"S": "ada@example.com"}, "name": {"S": "Ada"}, "tier": {"S": "gold"}}
+    )
+    tool = {
+        "kind": "dynamodb",
+        "table": table,
+        "key": {"email": {"value": "{{inputs.email}}"}},
+        "template": "{{#if result}}{{result.name}} ({{result.tier}}){{else}}unknown customer{{/if}}",
+    }
+    handler = tools_handler(write(tmp_path, {"customer": tool}), AWS_ENDPOINT_URL_DYNAMODB=moto_endpoint)
+
+    assert call(handler, PATH, query("customer", {"email": "ada@example.com"}), KEY) == (200, {"result": "Ada (gold)"})
+    assert call(handler, PATH, query("customer", {"email": "eve@example.com"}), KEY) == (
+        200,
+        {"result": "unknown customer"},
+    )
+
+
+COLD_PATH = """
+import json, sys
+from external_data_tool import handler
+from dify_extension.protocol import ExternalDataToolParams
+params = ExternalDataToolParams(app_id="a", tool_variable="weather_retrieve", inputs={"location": "London"}, query="")
+result = handler.query(params).result
+print(json.dumps({"result": result, "aws": sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore"))}))
+"""
+
+
+def test_the_default_cold_path_never_imports_boto3(upstream: FakeUpstream, tmp_path: Path) -> None:
+    """A fresh interpreter, as Lambda starts one: load the function and answer the weather sample over http."""
+    spec = FUNCTIONS["external_data_tool"]
+    python_path = [*map(str, spec.layer_dirs), str(spec.code_uri)]
+    environ = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    environ.update(
+        PYTHONPATH=os.pathsep.join(python_path),
+        EXTERNAL_DATA_TOOLS_FILE=str(weather_tools_file(tmp_path, upstream.url)),
+        API_KEY_SECRET_ID="",
+        AWS_REGION="us-east-1",
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", COLD_PATH], env=environ, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    outcome = json.loads(completed.stdout.splitlines()[-1])
+    assert outcome["result"].startswith("City: London, United Kingdom\n")
+    # Powertools imports botocore's package root (its __init__, ~1 ms) to set its user agent; the SDK's machinery
+    # (boto3, botocore.session, clients, service models) is what costs ~0.3-0.4 s.
+    assert outcome["aws"] == ["botocore"]

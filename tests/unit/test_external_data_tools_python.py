@@ -1,0 +1,159 @@
+"""python tools: loading `module:function` from external_data_tool.custom, calling it, failures; and the worked
+example, business_hours."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import external_data_tool.custom
+from dify_extension.config_files import ConfigFileError
+from dify_extension.errors import UpstreamError
+from dify_extension.protocol import ExternalDataToolParams
+from external_data_tool.custom.business_hours import status_at
+from external_data_tool.tools import ToolRegistry
+
+HOURS = {"team": "Support", "timezone": "Europe/London", "opens": "09:00", "closes": "17:30"}
+LONDON = ZoneInfo("Europe/London")
+
+
+def params(inputs: dict[str, Any] | None = None, query: str = "") -> ExternalDataToolParams:
+    return ExternalDataToolParams(app_id="app-1", tool_variable="t", inputs=inputs or {}, query=query)
+
+
+def registry(tmp_path: Path, **tool: Any) -> ToolRegistry:
+    path = tmp_path / "tools.json"
+    path.write_text(json.dumps({"tools": {"t": {"kind": "python", **tool}}}), encoding="utf-8")
+    return ToolRegistry.load(path)
+
+
+@pytest.fixture
+def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A module a user added to external_data_tool/custom/ (here in a temporary folder of that package)."""
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    (folder / "orders_example.py").write_text(
+        textwrap.dedent(
+            """
+            from external_data_tool.python_tool import ToolRequest
+
+            def lookup(request: ToolRequest) -> dict:
+                order = request.inputs.get("order")
+                if order == "boom":
+                    raise RuntimeError(f"secret detail about {order}")
+                return {"order": order, "status": request.settings["status"], "app": request.app_id,
+                        "variable": request.tool_variable, "query": request.query}
+
+            def two_arguments(request, extra):
+                return ""
+
+            NOT_A_FUNCTION = 3
+            """
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(external_data_tool.custom, "__path__", [*external_data_tool.custom.__path__, str(folder)])
+    return "external_data_tool.custom.orders_example"
+
+
+def test_the_function_gets_the_request_and_settings(tmp_path: Path, user_module: str) -> None:
+    tools = registry(
+        tmp_path,
+        function=f"{user_module}:lookup",
+        settings={"status": "shipped"},
+        template="{{result.order}} {{result.status}} {{result.app}} {{result.variable}} {{result.query}}",
+    )
+    assert tools.query(params({"order": "A-1"}, "where?")).result == "A-1 shipped app-1 t where?"
+
+
+def test_an_exception_is_a_502_naming_only_its_type(
+    tmp_path: Path, user_module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:lookup", settings={"status": "x"})
+    with pytest.raises(UpstreamError) as caught:
+        tools.query(params({"order": "boom"}))
+    assert (caught.value.status, str(caught.value)) == (502, "tool t: raised RuntimeError")
+    assert "secret detail" not in capsys.readouterr().out
+
+
+def test_an_exception_with_a_fallback_answers_it(tmp_path: Path, user_module: str) -> None:
+    tools = registry(
+        tmp_path, function=f"{user_module}:lookup", settings={}, fallback="Order {{inputs.order}}: unknown"
+    )
+    assert tools.query(params({"order": "boom"})).result == "Order boom: unknown"
+
+
+def test_answers_are_cached_by_the_whole_request(tmp_path: Path, user_module: str) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:lookup", settings={"status": "s"}, cache_ttl_seconds=60)
+    first = tools.query(params({"order": "A"}, "q1")).result
+    assert tools.query(params({"order": "A"}, "q1")).result == first
+    assert tools.query(params({"order": "A"}, "q2")).result != first
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        ("os:system", "must name a module in the function's package"),
+        ("external_data_tool.tools:ToolRegistry.load", "String should match pattern"),
+        ("external_data_tool.custom.nope:tool", "cannot import external_data_tool.custom.nope"),
+        ("external_data_tool.custom.business_hours:nope", "external_data_tool.custom.business_hours has no function"),
+        ("external_data_tool.custom.business_hours:DAYS", "has no function DAYS"),
+        ("external_data_tool.custom.business_hours", "String should match pattern"),
+    ],
+)
+def test_a_function_that_cannot_be_used_is_a_load_error(tmp_path: Path, function: str, message: str) -> None:
+    with pytest.raises(ConfigFileError, match=r"tools\.t\.function: ") as caught:
+        registry(tmp_path, function=function)
+    assert message in str(caught.value)
+
+
+def test_a_function_with_the_wrong_signature_is_a_load_error(tmp_path: Path, user_module: str) -> None:
+    with pytest.raises(ConfigFileError, match=r"tools\.t\.function: the function must take one argument"):
+        registry(tmp_path, function=f"{user_module}:two_arguments")
+
+
+# --- the worked example ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 11, 26, 10, 0, tzinfo=LONDON), "Support is open now (until 17:30 Europe/London)."),
+        (datetime(2026, 11, 26, 8, 59, tzinfo=LONDON), "Support is closed now; opens today at 09:00 Europe/London."),
+        (
+            datetime(2026, 11, 26, 17, 30, tzinfo=LONDON),
+            "Support is closed now; opens tomorrow at 09:00 Europe/London.",
+        ),
+        (datetime(2026, 11, 27, 18, 0, tzinfo=LONDON), "Support is closed now; opens Mon at 09:00 Europe/London."),
+        (datetime(2026, 11, 29, 12, 0, tzinfo=LONDON), "Support is closed now; opens tomorrow at 09:00 Europe/London."),
+    ],
+)
+def test_business_hours(now: datetime, expected: str) -> None:
+    assert status_at(now, HOURS) == expected
+
+
+def test_business_hours_with_no_opening_days() -> None:
+    assert status_at(datetime(2026, 11, 26, 10, 0, tzinfo=LONDON), {**HOURS, "days": []}) == (
+        "Support has no opening days configured."
+    )
+
+
+def test_business_hours_as_a_configured_tool(tmp_path: Path) -> None:
+    tools = registry(tmp_path, function="external_data_tool.custom.business_hours:tool", settings=HOURS)
+    assert tools.query(params()).result.startswith("Support is ")
+
+
+def test_business_hours_with_an_unknown_time_zone_falls_back(tmp_path: Path) -> None:
+    tools = registry(
+        tmp_path,
+        function="external_data_tool.custom.business_hours:tool",
+        settings={**HOURS, "timezone": "Mars/Olympus"},
+        fallback="Opening hours unknown.",
+    )
+    assert tools.query(params()).result == "Opening hours unknown."

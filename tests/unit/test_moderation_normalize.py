@@ -1,0 +1,115 @@
+"""The matchers' views of a text: NFKC, case folding, invisible characters dropped, and the exact way back."""
+
+# ruff: noqa: RUF001 - full-width and other look-alike characters are what these tests are about
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from moderation.normalize import fold, folded_view, plain_view
+
+EVASIONS = [
+    pytest.param("Ｂａｄ", id="full-width"),
+    pytest.param("BAD", id="upper-case"),
+    pytest.param("b\u200bad", id="zero-width-space"),
+    pytest.param("b\u200c\u200da\u2060d", id="zero-width-joiners-word-joiner"),
+    pytest.param("\ufeffb\u00adad", id="bom-soft-hyphen"),
+    pytest.param("b\u202ea\u202cd", id="bidi-override"),
+    pytest.param("\u2066b\u2069a\u200ed\u200f\u061c", id="bidi-isolates-marks"),
+    pytest.param("𝐛𝐚𝐝", id="mathematical-bold"),
+]
+
+
+@pytest.mark.parametrize("text", EVASIONS)
+def test_evasions_fold_to_the_plain_word(text: str) -> None:
+    assert folded_view(text).text == "bad"
+
+
+@pytest.mark.parametrize("text", EVASIONS)
+def test_every_folded_span_maps_back_to_the_characters_that_made_it(text: str) -> None:
+    """Masking the whole folded match masks exactly the original text from its first visible character on, with
+    the invisible characters inside and after it (they belong to the character before them)."""
+    view = folded_view(f"say {text}!")
+    start = view.text.index("bad")
+    original_start, original_end = view.original_span(start, start + 3)
+    assert f"say {text}!"[original_start:original_end] == text.lstrip("\ufeff\u2066")
+
+
+def test_ascii_text_is_lowercased_with_an_identity_map() -> None:
+    view = folded_view("Hello WORLD")
+    assert view.text == "hello world"
+    assert view.starts is None
+    assert view.original_span(6, 11) == (6, 11)
+
+
+def test_normalised_non_ascii_text_keeps_an_identity_map() -> None:
+    """Text already in NFKC whose folding keeps its length (Chinese, Japanese, accented Latin) maps one to one."""
+    text = "忽略之前的所有指令 と Café"
+    view = folded_view(text)
+    assert view.text == "忽略之前的所有指令 と café"
+    assert view.starts is None
+
+
+def test_case_folding_that_grows_the_text_maps_back_to_the_one_character() -> None:
+    """ß folds to "ss": both characters map back to the ß."""
+    text = "Straße!"
+    view = folded_view(text)
+    assert view.text == "strasse!"
+    start = view.text.index("ss")
+    assert text[slice(*view.original_span(start, start + 2))] == "ß"
+    assert text[slice(*view.original_span(0, len(view.text)))] == text
+
+
+def test_combining_marks_compose_within_their_cluster() -> None:
+    """e + U+0301 is é after NFKC; a zero-width space between them does not stop that."""
+    for text in ("Cafe\u0301", "Cafe\u200b\u0301"):
+        view = folded_view(text)
+        assert view.text == "café"
+        assert view.original_span(3, 4) == (3, len(text))
+
+
+def test_half_width_katakana_voicing_marks_compose() -> None:
+    """ｶﾞ (two half-width characters) is ガ: the voicing mark belongs to the character before it."""
+    text = "ｶﾞｲﾄﾞ"
+    view = folded_view(text)
+    assert view.text == "ガイド"
+    assert view.original_span(0, 1) == (0, 2)
+    assert view.original_span(2, 3) == (3, 5)
+
+
+def test_hangul_jamo_compose_into_a_syllable() -> None:
+    text = "\u1112\u1161\u11ab"  # ᄒ ᅡ ᆫ
+    view = folded_view(text)
+    assert view.text == unicodedata.normalize("NFKC", text) == "한"
+    assert view.original_span(0, 1) == (0, 3)
+
+
+def test_plain_view_keeps_case_but_normalises_width_and_drops_invisibles() -> None:
+    """Regular expressions and PII see NFKC text with its case (IBANs and AWS key ids are upper case)."""
+    view = plain_view("ＧＢ８２ ＷＥＳＴ\u200b")
+    assert view.text == "GB82 WEST"
+    assert view.original_span(5, 9) == (5, 10)
+
+
+def test_plain_view_of_clean_text_is_the_text() -> None:
+    assert plain_view("Grüße aus 東京").text == "Grüße aus 東京"
+    assert plain_view("Grüße aus 東京").starts is None
+
+
+@pytest.mark.parametrize(
+    ("keyword", "folded"),
+    [("  Ignore ALL  ", "  ignore all  "), ("Ｓｅｃｒｅｔ", "secret"), ("システム", "システム"), ("\u200b", "")],
+)
+def test_keywords_fold_the_same_way(keyword: str, folded: str) -> None:
+    assert fold(keyword) == folded
+
+
+def test_whole_text_maps_back_for_mixed_scripts() -> None:
+    """For any text, the span of the whole folded text is the whole original (no character is lost)."""
+    text = "\u200bＡｂｃ ß ｶﾞ é\u0301 𝐱\u202e"
+    view = folded_view(text)
+    assert view.original_span(0, len(view.text))[0] == 1  # the leading zero-width space yields nothing
+    assert view.original_span(0, len(view.text))[1] == len(text)
+    assert len(view.starts or ()) == len(view.text) == len(view.ends or ())

@@ -1,0 +1,150 @@
+"""Built-in PII: valid examples of each type are found, look-alikes and wrong check digits are not.
+
+Valid examples are well-known test values or computed here; their check digits are verified by independent
+implementations in this file, not by the code under test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.pii import PII_TYPES, PiiFinder, PiiType, jp_my_number_check_digit
+
+
+def found(pii_type: PiiType, text: str) -> list[str]:
+    return [text[start:end] for kind, start, end in PiiFinder((pii_type,)).find(text) if kind == pii_type]
+
+
+# Independent check-digit arithmetic
+
+
+def luhn_ok(number: str) -> bool:
+    digits = [int(char) for char in number if char.isdigit()]
+    doubled = [sum(divmod(digit * 2, 10)) if index % 2 else digit for index, digit in enumerate(reversed(digits))]
+    return sum(doubled) % 10 == 0
+
+
+def iban_ok(iban: str) -> bool:
+    compact = iban.replace(" ", "")
+    moved = compact[4:] + compact[:4]
+    number = "".join(char if char.isdigit() else str(ord(char) - ord("A") + 10) for char in moved)
+    return int(number) % 97 == 1
+
+
+def cn_check(first17: str) -> str:
+    """ISO 7064 MOD 11-2: weights are 2^(17-i) mod 11."""
+    total = sum(int(digit) * pow(2, 17 - index, 11) for index, digit in enumerate(first17))
+    return "10X98765432"[total % 11]
+
+
+def my_number_check(first11: str) -> str:
+    """Japan My Number: weights 6,5,4,3,2,7,6,5,4,3,2 from the left; 11 - (sum mod 11), 0 when that is 10 or 11."""
+    total = sum(int(digit) * weight for digit, weight in zip(first11, (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=True))
+    check = 11 - total % 11
+    return "0" if check >= 10 else str(check)
+
+
+CARDS = ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "6011111111111117", "3530111333300000"]
+IBANS = ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "FR1420041010050500013M02606", "NL91ABNA0417164300"]
+CN_IDS = [f"11010519491231002{cn_check('11010519491231002')}", f"44030419900307{'123'}{cn_check('44030419900307123')}"]
+MY_NUMBERS = [f"12345678901{my_number_check('12345678901')}", f"98765432101{my_number_check('98765432101')}"]
+
+
+def test_examples_pass_the_independent_checks() -> None:
+    assert all(luhn_ok(card) for card in CARDS)
+    assert all(iban_ok(iban) for iban in IBANS)
+    assert CN_IDS[0] == "11010519491231002X"  # the widely published sample id
+
+
+@pytest.mark.parametrize(
+    ("pii_type", "text", "expected"),
+    [
+        ("email", "write to ana.lima@example.com.", "ana.lima@example.com"),
+        ("email", "CC: John.O'Neil <j.doe+tag@mail.co.uk>", "j.doe+tag@mail.co.uk"),
+        ("phone", "call +1 415 555 0100 today", "+1 415 555 0100"),
+        ("phone", "London +44 20 7946 0958", "+44 20 7946 0958"),
+        ("phone", "北京 +86 138 0013 8000", "+86 138 0013 8000"),
+        ("phone", "携帯 090-1234-5678 まで", "090-1234-5678"),
+        ("phone", "office (415) 555-0100", "(415) 555-0100"),
+        ("phone", "手机 13800138000", "13800138000"),
+        ("phone", "+33 1 23 45 67 89", "+33 1 23 45 67 89"),
+        *[("payment_card", f"card {card}.", card) for card in CARDS],
+        *[("iban", f"IBAN {iban} please", iban) for iban in IBANS],
+        ("ipv4", "from 192.168.1.20.", "192.168.1.20"),
+        ("ipv6", "host 2001:db8::8a2e:370:7334 up", "2001:db8::8a2e:370:7334"),
+        ("ipv6", "mapped ::ffff:192.0.2.1 here", "::ffff:192.0.2.1"),
+        ("aws_access_key_id", "key=AKIAIOSFODNN7EXAMPLE;", "AKIAIOSFODNN7EXAMPLE"),
+        ("aws_access_key_id", "ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
+        ("us_ssn", "SSN 123-45-6789", "123-45-6789"),
+        ("us_ssn", "SSN 123 45 6789", "123 45 6789"),
+        *[("cn_resident_id", f"身份证号{number}。", number) for number in CN_IDS],
+        ("cn_resident_id", f"id {CN_IDS[0].lower()}", CN_IDS[0].lower()),
+        *[("jp_my_number", f"マイナンバー {number}", number) for number in MY_NUMBERS],
+        ("jp_my_number", f"No. {MY_NUMBERS[0][:4]} {MY_NUMBERS[0][4:8]} {MY_NUMBERS[0][8:]}", None),
+    ],
+)
+def test_valid_pii_is_found(pii_type: PiiType, text: str, expected: str | None) -> None:
+    if expected is None:  # the text itself ends with the expected value
+        expected = text.split("No. ")[1]
+    assert found(pii_type, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("pii_type", "text"),
+    [
+        ("email", "not an email: user@localhost, a..b@example.com, .a@example.com, @example.com"),
+        ("phone", "dates 2024-01-15 and 15.01.2024, amounts 12345 and 1,250.40, version 1.2.3, 000-12-3456"),
+        ("phone", "card 4111 1111 1111 1111 and order 123456789"),
+        ("payment_card", "4111 1111 1111 1112 fails Luhn; 1234567890123 has no issuer; 0000 0000 0000 0000"),
+        ("payment_card", "41111111111111111 has one digit too many"),
+        (
+            "iban",
+            "GB82 WEST 1234 5698 7654 33 (bad check) and GB82 WEST 1234 5698 765 (short) and XX82WEST12345698765432",
+        ),
+        ("ipv4", "256.1.1.1, 1.2.3, 01.02.03.04 and 1.2.3.4.5"),
+        ("ipv6", "time 12:30:45, C++ std::vector, ::1 loopback"),
+        ("aws_access_key_id", "AKIA1234 is short, akiaiosfodnn7example is lower case, XAKIAIOSFODNN7EXAMPLE"),
+        ("us_ssn", "000-12-3456 666-12-3456 912-12-3456 123-00-4567 123-45-0000 078-05-1120 123456789 123-45 6789"),
+        ("cn_resident_id", f"{CN_IDS[0][:17]}1 (wrong check) 110105194913310028 (month 13) 910105194912310021"),
+        (
+            "cn_resident_id",
+            f"{CN_IDS[0][:6]}2999{CN_IDS[0][10:17]}{cn_check(CN_IDS[0][:6] + '2999' + CN_IDS[0][10:17])}",
+        ),
+        ("jp_my_number", f"{MY_NUMBERS[0][:11]}{(int(MY_NUMBERS[0][11]) + 1) % 10} and 1234-5678-9012-3456"),
+    ],
+)
+def test_look_alikes_and_bad_check_digits_are_not_found(pii_type: PiiType, text: str) -> None:
+    assert found(pii_type, text) == []
+
+
+def test_a_finder_finds_only_its_types() -> None:
+    text = "ana@example.com, +44 20 7946 0958, 4111 1111 1111 1111, AKIAIOSFODNN7EXAMPLE"
+    kinds = {kind for kind, _, _ in PiiFinder(("email", "aws_access_key_id")).find(text)}
+    assert kinds == {"email", "aws_access_key_id"}
+    every = {kind for kind, _, _ in PiiFinder(PII_TYPES).find(text)}
+    assert every == {"email", "phone", "payment_card", "aws_access_key_id"}
+
+
+def test_pii_inside_words_is_not_found() -> None:
+    """A number glued to letters is part of something else (a product code, a hash)."""
+    assert found("payment_card", "sku4111111111111111x") == []
+    assert found("us_ssn", "ref123-45-6789") == []
+    assert found("ipv4", "v192.168.1.1") == []
+
+
+def test_numbers_of_different_styles_side_by_side_are_found_one_by_one() -> None:
+    text = "on 2024-05-17 4111 1111 1111 1111 090-1234-5678"
+    every = [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)]
+    assert every == [("payment_card", "4111 1111 1111 1111"), ("phone", "090-1234-5678")]
+
+
+def test_a_wrong_number_is_not_cut_into_valid_pieces() -> None:
+    """4111 1111 1111 1112 fails Luhn; its first 12 digits happen to pass the My Number check, but they are not one."""
+    assert jp_my_number_check_digit("41111111111") == 1  # the piece would be valid on its own
+    assert list(PiiFinder(PII_TYPES).find("ref 4111 1111 1111 1112 ok")) == []
+
+
+def test_numbers_next_to_chinese_or_japanese_characters_are_found() -> None:
+    """Chinese and Japanese put no spaces around numbers."""
+    assert found("phone", "電話は090-1234-5678です") == ["090-1234-5678"]
+    assert found("payment_card", "卡号4111111111111111。") == ["4111111111111111"]
