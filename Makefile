@@ -16,8 +16,9 @@ export SAM_CLI_TELEMETRY = 0
 
 .PHONY: run test lint typecheck pytest build validate bench clean
 
+# exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m local_api
+	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python -m local_api
 
 test: lint typecheck pytest
 

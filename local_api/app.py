@@ -24,6 +24,7 @@ from local_api.template import FunctionSpec, TemplateError, read_functions
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 MIN_KEY_CHARS = 5  # Dify refuses shorter keys
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+CONFIG_SOURCE_SUFFIXES = ("_FILE", "_SSM_PARAMETER", "_S3_URI")
 ALL_INTERFACES = ("", "0.0.0.0")  # noqa: S104 - binding to them is the user's explicit opt-in (HOST=0.0.0.0)
 STOP_POLL_SECONDS = 0.2
 
@@ -74,8 +75,13 @@ def main() -> int:
             while not stop:
                 time.sleep(STOP_POLL_SECONDS)
     except functions.HandlerImportError as error:
-        traceback.print_exception(error.__cause__ or error)
-        print(f"local API: {error}", file=sys.stderr)
+        cause = error.__cause__
+        if isinstance(cause, ValueError):
+            # A config the function refused (a policy or tools file, a variable): its message names the place.
+            print(f"local API: {error.function} did not start: {cause}", file=sys.stderr)
+        else:
+            traceback.print_exception(cause or error)
+            print(f"local API: {error}", file=sys.stderr)
         return 1
     except (ConfigError, TemplateError, UnresolvedVariableError, OSError) as error:
         print(f"local API: {error}", file=sys.stderr)
@@ -122,6 +128,16 @@ def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) ->
     return server, endpoint
 
 
+def _config_source(spec: FunctionSpec) -> str:
+    """Which config the function loaded: the variable the shell set (see dify_extension.config_source), or none."""
+    chosen = [
+        f"{name}={value}"
+        for name in spec.environment
+        if name.endswith(CONFIG_SOURCE_SUFFIXES) and (value := os.environ.get(name, "").strip())
+    ]
+    return ", ".join(chosen) or "bundled"
+
+
 def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec], aws_endpoint: str) -> None:
     all_interfaces = settings.host in ALL_INTERFACES
     base = f"http://{'127.0.0.1' if all_interfaces else settings.host}:{port}"
@@ -132,6 +148,7 @@ def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec], aws_
             f"Listening on all interfaces: Dify in Docker reaches these at http://host.docker.internal:{port}/..."
             " (a self-hosted Dify's SSRF proxy must allow that host)"
         )
+    lines += [f"  {spec.logical_id} config: {_config_source(spec)}" for spec in specs]
     lines.append(f"API key: {'from LOCAL_API_KEY' if settings.key_from_shell else settings.api_key}")
     lines.append(
         f"Local AWS (moto) the functions use: {aws_endpoint}"

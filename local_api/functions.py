@@ -22,6 +22,10 @@ _LOCK = threading.Lock()
 class HandlerImportError(Exception):
     """A function's Handler cannot be imported or is not callable; the cause is chained."""
 
+    def __init__(self, function: str, message: str) -> None:
+        super().__init__(f"{function}: {message}")
+        self.function = function
+
 
 @dataclass(frozen=True)
 class LocalFunction:
@@ -54,8 +58,8 @@ def load(spec: FunctionSpec, function_environment: Mapping[str, str]) -> LocalFu
         with _LOCK, environment.applied(function_environment):
             module = importlib.import_module(module_name)
     except Exception as error:
-        raise HandlerImportError(f"{spec.logical_id}: cannot import {module_name} ({spec.handler})") from error
+        raise HandlerImportError(spec.logical_id, f"cannot import {module_name} ({spec.handler})") from error
     handler = getattr(module, attribute, None)
     if not callable(handler):
-        raise HandlerImportError(f"{spec.logical_id}: {spec.handler} is not a function")
+        raise HandlerImportError(spec.logical_id, f"{spec.handler} is not a function")
     return LocalFunction(spec, dict(function_environment), handler)

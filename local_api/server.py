@@ -30,7 +30,10 @@ Invoke = Callable[[dict[str, Any]], Any]
 
 
 def _stdout_line(line: str) -> None:
-    print(line, flush=True)
+    # One write with its newline: print() writes them apart, and the functions' log lines (other threads) could
+    # land in between.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 class LocalApiServer(ThreadingHTTPServer):

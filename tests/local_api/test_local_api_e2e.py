@@ -33,15 +33,22 @@ MODERATION = "/moderation"
 EXTERNAL_DATA_TOOL = "/external-data-tool"
 
 
+def _environ(**environment: str) -> dict[str, str]:
+    """The shell a user would start `make run` from: a fixed key, any free port."""
+    names = ("HOST", "PORT", "LOCAL_API_KEY", "LOG_LEVEL", "MODERATION_POLICY_FILE", "EXTERNAL_DATA_TOOLS_FILE")
+    inherited = {k: v for k, v in os.environ.items() if k not in names}
+    return {**inherited, "HOST": "127.0.0.1", "PORT": "0", "LOCAL_API_KEY": API_KEY, **environment}
+
+
 class LocalApi:
     """`python -m local_api` on a free port; stdout and stderr collected as they come."""
 
-    def __init__(self) -> None:
-        environ = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "LOCAL_API_KEY", "LOG_LEVEL")}
+    def __init__(self, **environment: str) -> None:
+        """`environment`: more variables for `make run`, e.g. MODERATION_POLICY_FILE."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "local_api"],
             cwd=REPO,
-            env={**environ, "HOST": "127.0.0.1", "PORT": "0", "LOCAL_API_KEY": API_KEY},
+            env=_environ(**environment),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -137,6 +144,7 @@ def test_banner_lists_exactly_the_templates_routes(api: LocalApi) -> None:
     assert {path for _, path in api.routes} == {MODERATION, EXTERNAL_DATA_TOOL}
     assert "API key: from LOCAL_API_KEY" in "".join(api.stdout)
     assert "Local AWS (moto) the functions use: http://127.0.0.1:" in "".join(api.stdout)
+    assert "  ModerationFunction config: bundled\n" in api.stdout
 
 
 @pytest.mark.parametrize("path", [MODERATION, EXTERNAL_DATA_TOOL])

@@ -42,6 +42,30 @@ def _botocore_sign(
     return request.headers["Authorization"], stamped, {name.lower(): value for name, value in request.headers.items()}
 
 
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _signed(
+    *,
+    host: str = "h.example",
+    body: bytes = BODY,
+    region: str = "us-east-1",
+    credentials: Credentials = KEYS,
+    now: datetime = NOW,
+) -> dict[str, str]:
+    return sign(
+        method="POST",
+        host=host,
+        path="/",
+        headers=HEADERS,
+        body=body,
+        region=region,
+        service="secretsmanager",
+        credentials=credentials,
+        now=now,
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "host"),
     [
@@ -56,17 +80,7 @@ def test_authorization_matches_botocore(url: str, host: str | None, credentials:
     """Same credentials, region, host, headers and body, same time: the same Authorization header as botocore."""
     netloc = host or url.split("/")[2]
     expected, stamped, botocore_headers = _botocore_sign(url, HEADERS, BODY, region, "secretsmanager", credentials)
-    signed = sign(
-        method="POST",
-        host=netloc,
-        path="/",
-        headers=HEADERS,
-        body=BODY,
-        region=region,
-        service="secretsmanager",
-        credentials=credentials,
-        now=stamped,
-    )
+    signed = _signed(host=netloc, region=region, credentials=credentials, now=stamped)
     assert signed["authorization"] == expected
     assert signed["x-amz-date"] == botocore_headers["x-amz-date"]
     assert signed["host"] == netloc
@@ -102,43 +116,18 @@ def test_header_and_body_variants_match_botocore(headers: dict[str, str], body: 
     assert signed["authorization"] == expected
 
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-def _signature(
-    *,
-    host: str = "h.example",
-    body: bytes = BODY,
-    region: str = "us-east-1",
-    credentials: Credentials = KEYS,
-    now: datetime = NOW,
-) -> str:
-    signed = sign(
-        method="POST",
-        host=host,
-        path="/",
-        headers=HEADERS,
-        body=body,
-        region=region,
-        service="secretsmanager",
-        credentials=credentials,
-        now=now,
-    )
-    return signed["authorization"]
-
-
 def test_signature_depends_on_every_input() -> None:
     """Changing the body, the time, the region, the host or the secret key changes the signature."""
     variants = {
-        _signature(body=BODY + b" "),
-        _signature(region="us-east-2"),
-        _signature(host="h.example:444"),
-        _signature(credentials=Credentials(KEYS.access_key_id, KEYS.secret_access_key + "x")),
-        _signature(now=NOW.replace(second=6)),
+        _signed(body=BODY + b" ")["authorization"],
+        _signed(region="us-east-2")["authorization"],
+        _signed(host="h.example:444")["authorization"],
+        _signed(credentials=Credentials(KEYS.access_key_id, KEYS.secret_access_key + "x"))["authorization"],
+        _signed(now=NOW.replace(second=6))["authorization"],
     }
-    assert _signature() not in variants
+    assert _signed()["authorization"] not in variants
     assert len(variants) == 5
-    assert _signature() == _signature()
+    assert _signed()["authorization"] == _signed()["authorization"]
 
 
 def test_signed_headers_are_returned_with_the_originals() -> None:

@@ -43,20 +43,22 @@ def policy(*, fail_closed: bool = False, timeout: float = 2.0) -> FailurePolicy:
     )
 
 
-@pytest.fixture
-def bedrock() -> Iterator[tuple[Any, Stubber]]:
-    client = create_client("bedrock-runtime", REGION, 2.0)
+def _stubbed(service: str) -> Iterator[tuple[Any, Stubber]]:
+    """A real botocore client for `service` with a Stubber that checks requests against the service model."""
+    client = create_client(service, REGION, 2.0)
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def bedrock() -> Iterator[tuple[Any, Stubber]]:
+    yield from _stubbed("bedrock-runtime")
 
 
 @pytest.fixture
 def comprehend() -> Iterator[tuple[Any, Stubber]]:
-    client = create_client("comprehend", REGION, 2.0)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    yield from _stubbed("comprehend")
 
 
 @pytest.fixture
