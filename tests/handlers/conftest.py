@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from local_api.environment import function_environment, lambda_runtime
 from local_api.events import LambdaContext, dify_event
 from local_api.template import FunctionSpec, read_functions
+from tests.tools.fake_upstream import FakeUpstream, fake_upstream, serve_open_meteo
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = {spec.handler.split(".")[0]: spec for spec in read_functions(ROOT / "template.yaml")}
@@ -76,3 +77,11 @@ def call(handler: Handler, path: str, payload: Mapping[str, Any], key: str) -> t
 
 
 PING = {"point": "ping", "params": {}}
+
+
+@pytest.fixture
+def weather_upstream() -> Iterator[FakeUpstream]:
+    """A fake Open-Meteo on loopback, for the weather_retrieve sample (point a tools file at its url)."""
+    with fake_upstream() as upstream:
+        serve_open_meteo(upstream)
+        yield upstream

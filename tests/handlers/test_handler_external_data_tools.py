@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from local_api.events import LambdaContext, http_api_event
 from tests.handlers.conftest import FUNCTIONS, ROOT, Handler, call, load_handler
-from tests.tools.fake_upstream import FakeUpstream, Reply, fake_upstream, serve_open_meteo, weather_tools_file
+from tests.tools.fake_upstream import FakeUpstream, Reply, dripping_server, weather_tools_file
 
 KEY = "tools-handler-key-0123456789"
 PATH = "/external-data-tool"
@@ -28,13 +29,6 @@ MAX_ERROR_BODY = 100  # Dify shows the first 100 characters of an error body
 def query(tool_variable: str, inputs: dict[str, Any], text: str | None = None) -> dict[str, Any]:
     params = {"app_id": "app-1", "tool_variable": tool_variable, "inputs": inputs, "query": text}
     return {"point": "app.external_data_tool.query", "params": params}
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    with fake_upstream() as server:
-        serve_open_meteo(server)
-        yield server
 
 
 @pytest.fixture
@@ -60,8 +54,10 @@ def write(tmp_path: Path, tools: dict[str, Any]) -> Path:
     return path
 
 
-def test_weather_sample_against_a_fake_open_meteo(tools_handler: Any, upstream: FakeUpstream, tmp_path: Path) -> None:
-    handler = tools_handler(weather_tools_file(tmp_path, upstream.url))
+def test_weather_sample_against_a_fake_open_meteo(
+    tools_handler: Any, weather_upstream: FakeUpstream, tmp_path: Path
+) -> None:
+    handler = tools_handler(weather_tools_file(tmp_path, weather_upstream.url))
     status, body = call(handler, PATH, query("weather_retrieve", {"location": "London"}, "Umbrella?"), KEY)
     assert status == 200
     assert body["result"].startswith("City: London, United Kingdom\nWeather: Slight rain\nTemperature: 10.3°C\n")
@@ -85,12 +81,12 @@ def test_a_relative_tools_file_is_read_from_the_current_directory(
     ],
 )
 def test_an_upstream_failure_is_a_short_json_error(
-    tools_handler: Any, upstream: FakeUpstream, tmp_path: Path, reply: Reply, status: int, error: str
+    tools_handler: Any, weather_upstream: FakeUpstream, tmp_path: Path, reply: Reply, status: int, error: str
 ) -> None:
-    upstream.routes["/api/A-1"] = reply
+    weather_upstream.routes["/api/A-1"] = reply
     tool = {
         "kind": "http",
-        "steps": [{"url": f"{upstream.url}/api/{{{{inputs.id}}}}"}],
+        "steps": [{"url": f"{weather_upstream.url}/api/{{{{inputs.id}}}}"}],
         "timeout_seconds": 0.2,
         "budget_seconds": 0.5,
         "retries": 1,
@@ -108,23 +104,34 @@ def test_an_upstream_failure_is_a_short_json_error(
     assert response["statusCode"] == status
     assert len(response["body"]) <= MAX_ERROR_BODY
     assert json.loads(response["body"]) == {"error": error}
-    assert upstream.url.split("//")[1] not in response["body"]
+    assert weather_upstream.url.split("//")[1] not in response["body"]
+
+
+def test_an_upstream_that_drips_headers_is_a_504_within_the_budget(tools_handler: Any, tmp_path: Path) -> None:
+    with dripping_server(b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n", every=0.2, for_seconds=5.0) as address:
+        tool = {"kind": "http", "steps": [{"url": f"http://{address}/x"}], "timeout_seconds": 1, "budget_seconds": 1}
+        handler = tools_handler(write(tmp_path, {"t": tool}))
+        started = time.monotonic()
+        answer = call(handler, PATH, query("t", {}), KEY)
+        elapsed = time.monotonic() - started
+    assert answer == (504, {"error": "tool t: upstream timed out"})
+    assert elapsed < 1 + 0.5
 
 
 def test_an_upstream_failure_with_a_fallback_is_a_200(
-    tools_handler: Any, upstream: FakeUpstream, tmp_path: Path
+    tools_handler: Any, weather_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    upstream.routes["/api"] = Reply(500, {})
-    tool = {"kind": "http", "steps": [{"url": f"{upstream.url}/api"}], "retries": 0, "fallback": "Try later."}
+    weather_upstream.routes["/api"] = Reply(500, {})
+    tool = {"kind": "http", "steps": [{"url": f"{weather_upstream.url}/api"}], "retries": 0, "fallback": "Try later."}
     handler = tools_handler(write(tmp_path, {"t": tool}))
     assert call(handler, PATH, query("t", {}), KEY) == (200, {"result": "Try later."})
 
 
-def test_a_value_over_the_limit_is_a_400(tools_handler: Any, upstream: FakeUpstream, tmp_path: Path) -> None:
-    handler = tools_handler(weather_tools_file(tmp_path, upstream.url))
+def test_a_value_over_the_limit_is_a_400(tools_handler: Any, weather_upstream: FakeUpstream, tmp_path: Path) -> None:
+    handler = tools_handler(weather_tools_file(tmp_path, weather_upstream.url))
     status, body = call(handler, PATH, query("weather_retrieve", {"location": "x" * 257}), KEY)
     assert (status, body) == (400, {"error": "tool weather_retrieve: inputs.location is over 256 characters"})
-    assert upstream.seen == []
+    assert weather_upstream.seen == []
 
 
 def test_a_bad_tools_file_fails_the_function_at_load(tools_handler: Any, tmp_path: Path) -> None:
@@ -171,14 +178,14 @@ print(json.dumps({"result": result, "aws": sorted(m for m in sys.modules if m.sp
 """
 
 
-def test_the_default_cold_path_never_imports_boto3(upstream: FakeUpstream, tmp_path: Path) -> None:
+def test_the_default_cold_path_never_imports_boto3(weather_upstream: FakeUpstream, tmp_path: Path) -> None:
     """A fresh interpreter, as Lambda starts one: load the function and answer the weather sample over http."""
     spec = FUNCTIONS["external_data_tool"]
     python_path = [*map(str, spec.layer_dirs), str(spec.code_uri)]
     environ = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     environ.update(
         PYTHONPATH=os.pathsep.join(python_path),
-        EXTERNAL_DATA_TOOLS_FILE=str(weather_tools_file(tmp_path, upstream.url)),
+        EXTERNAL_DATA_TOOLS_FILE=str(weather_tools_file(tmp_path, weather_upstream.url)),
         API_KEY_SECRET_ID="",
         AWS_REGION="us-east-1",
     )

@@ -4,7 +4,6 @@ never the key, the Authorization header or what the user wrote."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from local_api.events import LambdaContext, dify_event
 from tests.handlers.conftest import Handler, load_handler
-from tests.tools.fake_upstream import FakeUpstream, fake_upstream, serve_open_meteo, weather_tools_file
+from tests.tools.fake_upstream import FakeUpstream, weather_tools_file
 
 KEY = "observability-key-0123456789"
 USER_TEXT = "my card is 4111 1111 1111 1111 and my name is Zebulon"
@@ -20,13 +19,6 @@ USER_TEXT = "my card is 4111 1111 1111 1111 and my name is Zebulon"
 
 def _records(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-
-
-@pytest.fixture
-def weather_upstream() -> Iterator[FakeUpstream]:
-    with fake_upstream() as upstream:
-        serve_open_meteo(upstream)
-        yield upstream
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Used by the tool tests and by bench/cold_start.py (whose cold starts must not ne
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -118,6 +119,44 @@ def fake_upstream() -> Iterator[FakeUpstream]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def dripping_server(head: bytes, drip: bytes, *, every: float = 0.2, for_seconds: float = 5.0) -> Iterator[str]:
+    """A raw TCP server on loopback (its "127.0.0.1:port" is yielded) that answers each connection with `head`, then
+    `drip` again every `every` seconds, for `for_seconds` at most (so a client that waits for it still ends): an
+    upstream that is slow without ever being silent for long, which per-read timeouts alone never catch."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def feed(connection: socket.socket) -> None:
+        ends = time.monotonic() + for_seconds
+        with connection:
+            try:
+                connection.sendall(head)
+                while not stop.wait(every) and time.monotonic() < ends:
+                    connection.sendall(drip)
+            except OSError:
+                pass  # the client gave up: what the tests expect
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=feed, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    host, port = listener.getsockname()[:2]
+    try:
+        yield f"{host}:{port}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
 
 
 # Places the fake Open-Meteo knows: name -> (country, latitude, longitude).

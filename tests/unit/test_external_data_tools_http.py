@@ -19,7 +19,14 @@ from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
 from local_api.environment import lambda_runtime
-from tests.tools.fake_upstream import FakeUpstream, Reply, fake_upstream, serve_open_meteo, weather_tools_file
+from tests.tools.fake_upstream import (
+    FakeUpstream,
+    Reply,
+    dripping_server,
+    fake_upstream,
+    serve_open_meteo,
+    weather_tools_file,
+)
 
 LONDON = (
     "City: London, United Kingdom\nWeather: Slight rain\nTemperature: 10.3°C\nRealFeel: 8.1°C\nHumidity: 81%\n"
@@ -162,6 +169,23 @@ def test_user_values_stay_data_in_path_query_and_body(tmp_path: Path, upstream: 
     assert json.loads(echo.body) == {"v": value}
 
 
+@pytest.mark.parametrize(
+    ("step", "value"),
+    [
+        pytest.param({"url": "/items/{{inputs.v}}"}, {"k": "x" * 5000}, id="object-in-path"),
+        pytest.param({"url": "/x", "query": {"q": "{{inputs.v}}"}}, 10**300, id="number-in-query"),
+        pytest.param({"url": "/x", "method": "POST", "body": {"v": "{{inputs.v}}"}}, ["x"] * 3000, id="list-in-body"),
+    ],
+)
+def test_every_value_is_limited_by_its_text_length_whatever_its_type(
+    tmp_path: Path, upstream: FakeUpstream, step: dict[str, Any], value: Any
+) -> None:
+    tools = registry(tmp_path, steps=[{**step, "url": upstream.url + step["url"]}])
+    with pytest.raises(InvalidRequestError, match=r"^tool t: inputs\.v is over 256 characters$"):
+        tools.query(params(inputs={"v": value}))
+    assert upstream.seen == []
+
+
 def test_a_too_long_value_is_refused_before_any_request(tmp_path: Path, upstream: FakeUpstream) -> None:
     upstream.default = Reply(json={"ok": True})
     tools = registry(tmp_path, steps=one_step(f"{upstream.url}/x", query={"q": "{{inputs.q}}"}), max_input_chars=10)
@@ -216,6 +240,16 @@ def test_placeholders_only_in_the_path_checked_at_load(tmp_path: Path, url: str,
             {"steps": one_step("https://a.example/x", headers={"A": {"secret": "s", "format": "Bearer"}})},
             "tools.t.steps.0.headers.A.SecretHeader.format",
             id="secret-format",
+        ),
+        pytest.param(
+            {"steps": one_step("https://a.example/x", headers={"X-Api-Key": "{{inputs.u}}"})},
+            "tools.t.steps.0.headers.X-Api-Key",
+            id="header-placeholder",
+        ),
+        pytest.param(
+            {"steps": one_step("https://a.example/x", headers={"A": {"secret": "s", "format": "{value} {{query}}"}})},
+            "tools.t.steps.0.headers.A.format",
+            id="secret-format-placeholder",
         ),
         pytest.param({"steps": one_step("https://a.example/x", body={"a": 1})}, "tools.t.steps.0", id="get-body"),
         pytest.param(
@@ -274,6 +308,28 @@ def test_post_body_keeps_the_types_of_single_placeholders(tmp_path: Path, upstre
     assert upstream.seen[1].headers["content-type"] == "application/json"
 
 
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        ({"$gt": ""}, '{"$gt": ""}'),
+        (["a", {"$ne": 1}], '["a", {"$ne": 1}]'),
+        (42, "42"),
+        (True, "true"),
+        (None, ""),
+        ("text", "text"),
+    ],
+)
+def test_request_values_are_always_json_strings_in_a_body(
+    tmp_path: Path, upstream: FakeUpstream, value: Any, sent: str
+) -> None:
+    """A user's value cannot become a JSON object (a NoSQL operator such as {"$gt": ""}), a number or a list."""
+    upstream.default = Reply(json={"ok": True})
+    body = {"n": "{{inputs.n}}", "q": "{{query}}", "app": "{{app_id}}", "list": ["{{inputs.n}}"]}
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/find", method="POST", body=body))
+    tools.query(params(inputs={"n": value}, query="hello"))
+    assert json.loads(upstream.seen[0].body) == {"n": sent, "q": "hello", "app": "app-1", "list": [sent]}
+
+
 def test_the_result_is_cut_to_max_result_chars_on_a_character(tmp_path: Path, upstream: FakeUpstream) -> None:
     upstream.routes["/x"] = Reply(json="東京🌧" * 10)
     tools = registry(tmp_path, steps=one_step(f"{upstream.url}/x"), max_result_chars=4)
@@ -300,6 +356,60 @@ def test_a_slow_upstream_is_a_504_within_the_budget(tmp_path: Path, upstream: Fa
     assert (error.status, str(error)) == (504, "tool t: upstream timed out")
     assert elapsed < FAST["budget_seconds"] + 0.3
     assert 2 <= len(upstream.seen) <= 3  # retried, but only as far as the budget goes
+
+
+JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+DRIPS = {
+    "body": (JSON_HEAD + b"Content-Length: 100000\r\n\r\n", b" "),
+    "headers": (b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n"),
+    "status-line": (b"HTTP/1.1 ", b"2"),
+    "tls-handshake": (b"\x16\x03\x03\x40\x00", b"\x00"),  # a TLS record that never completes
+}
+
+
+@pytest.mark.parametrize("fallback", [None, "Later."])
+@pytest.mark.parametrize("drip", DRIPS)
+def test_an_upstream_that_drips_is_cut_at_the_budget(tmp_path: Path, drip: str, fallback: str | None) -> None:
+    """Bytes every 0.2 s never trip a 1 s per-read timeout: only a deadline per attempt and per lookup ends it."""
+    head, piece = DRIPS[drip]
+    scheme = "https" if drip == "tls-handshake" else "http"
+    with dripping_server(head, piece, every=0.2, for_seconds=5.0) as address:
+        tools = registry(
+            tmp_path,
+            steps=one_step(f"{scheme}://{address}/x"),
+            timeout_seconds=0.6,
+            budget_seconds=1.0,
+            retries=1,
+            fallback=fallback,
+        )
+        started = time.monotonic()
+        if fallback is None:
+            error = failure(tools)
+            assert (error.status, str(error)) == (504, "tool t: upstream timed out")
+        else:
+            assert tools.query(params()).result == fallback
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + 0.5
+
+
+def test_a_chunked_response_is_read_through_the_deadline_reader(tmp_path: Path) -> None:
+    chunked = JSON_HEAD + b'Transfer-Encoding: chunked\r\n\r\n4\r\n{"v"\r\n4\r\n: 7}\r\n0\r\n\r\n'
+    with dripping_server(chunked, b"", every=0.1, for_seconds=2.0) as address:
+        tools = registry(tmp_path, steps=one_step(f"http://{address}/x"), template="{{result.v}}")
+        assert tools.query(params()).result == "7"
+
+
+def test_each_attempt_is_cut_at_its_timeout_then_retried(tmp_path: Path) -> None:
+    head, piece = DRIPS["body"]
+    with dripping_server(head, piece, every=0.1, for_seconds=5.0) as address:
+        tools = registry(
+            tmp_path, steps=one_step(f"http://{address}/x"), timeout_seconds=0.4, budget_seconds=2.0, retries=1
+        )
+        started = time.monotonic()
+        error = failure(tools)
+        elapsed = time.monotonic() - started
+    assert error.status == 504
+    assert 0.8 <= elapsed < 0.8 + 0.2 + 0.5  # two attempts of 0.4 s and one backoff, not the 2 s budget
 
 
 def test_a_slow_upstream_with_a_fallback_answers_the_fallback(tmp_path: Path, upstream: FakeUpstream) -> None:
@@ -414,6 +524,25 @@ def test_a_failing_upstream_never_shows_the_secret(
     error = failure(secret_tool(tmp_path, upstream, {"secret": name}))
     assert (error.status, str(error)) == (502, "tool t: upstream status 401")
     assert TOKEN not in capsys.readouterr().out
+
+
+def test_a_slow_secrets_manager_counts_within_the_budget(
+    tmp_path: Path, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fake_upstream() as secrets_manager:
+        secrets_manager.routes["/"] = Reply(json={"SecretString": TOKEN}, delay=3.0)
+        for name, value in lambda_runtime(
+            region="us-east-1", aws_endpoint=secrets_manager.url, log_level="INFO"
+        ).items():
+            monkeypatch.setenv(name, value)
+        upstream.routes["/api"] = Reply(json="ok")
+        tools = secret_tool(tmp_path, upstream, {"secret": "s"}, timeout_seconds=0.5, budget_seconds=0.8)
+        started = time.monotonic()
+        error = failure(tools)
+        elapsed = time.monotonic() - started
+    assert (error.status, str(error)) == (504, "tool t: upstream credentials unavailable (timed out)")
+    assert elapsed < 0.8 + 0.5
+    assert upstream.seen == []
 
 
 @pytest.mark.parametrize(

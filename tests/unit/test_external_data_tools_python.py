@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 import external_data_tool.custom
 from dify_extension.config_files import ConfigFileError
-from dify_extension.errors import UpstreamError
+from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.custom.business_hours import status_at
 from external_data_tool.tools import ToolRegistry
@@ -41,6 +42,8 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     (folder / "orders_example.py").write_text(
         textwrap.dedent(
             """
+            import time
+
             from external_data_tool.python_tool import ToolRequest
 
             def lookup(request: ToolRequest) -> dict:
@@ -49,6 +52,10 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
                     raise RuntimeError(f"secret detail about {order}")
                 return {"order": order, "status": request.settings["status"], "app": request.app_id,
                         "variable": request.tool_variable, "query": request.query}
+
+            def slow(request: ToolRequest) -> str:
+                time.sleep(request.settings["sleep"])
+                return "late"
 
             def two_arguments(request, extra):
                 return ""
@@ -94,6 +101,49 @@ def test_answers_are_cached_by_the_whole_request(tmp_path: Path, user_module: st
     first = tools.query(params({"order": "A"}, "q1")).result
     assert tools.query(params({"order": "A"}, "q1")).result == first
     assert tools.query(params({"order": "A"}, "q2")).result != first
+
+
+@pytest.mark.parametrize(
+    ("inputs", "query", "field"),
+    [
+        ({"order": "x" * 11}, "", "inputs.order"),
+        ({"order": "A", "note": {"k": "x" * 5}}, "", "inputs.note"),  # {"k": "xxxxx"}: 12 characters as JSON
+        ({"unused": ["x"] * 3}, "", "inputs.unused"),
+        ({}, "x" * 11, "query"),
+    ],
+)
+def test_the_query_and_every_input_are_limited_before_the_call(
+    tmp_path: Path, user_module: str, inputs: dict[str, Any], query: str, field: str
+) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:lookup", settings={"status": "s"}, max_input_chars=10)
+    assert tools.query(params({"order": "x" * 10}, "y" * 10)).result
+    with pytest.raises(InvalidRequestError, match=rf"^tool t: {field} is over 10 characters$"):
+        tools.query(params(inputs, query))
+
+
+@pytest.mark.parametrize("fallback", [None, "Hours unknown."])
+def test_a_function_is_cut_at_the_budget(tmp_path: Path, user_module: str, fallback: str | None) -> None:
+    tools = registry(
+        tmp_path, function=f"{user_module}:slow", settings={"sleep": 2.0}, budget_seconds=0.3, fallback=fallback
+    )
+    started = time.monotonic()
+    if fallback is None:
+        with pytest.raises(UpstreamError) as caught:
+            tools.query(params())
+        assert (caught.value.status, str(caught.value)) == (504, "tool t: function timed out")
+    else:
+        assert tools.query(params()).result == fallback
+    assert time.monotonic() - started < 0.3 + 0.5
+
+
+def test_a_function_within_the_budget_answers(tmp_path: Path, user_module: str) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:slow", settings={"sleep": 0.05}, budget_seconds=2)
+    assert tools.query(params()).result == "late"
+
+
+def test_the_budget_is_at_most_25_seconds(tmp_path: Path, user_module: str) -> None:
+    with pytest.raises(ConfigFileError, match=r"tools\.t\.budget_seconds: "):
+        registry(tmp_path, function=f"{user_module}:slow", budget_seconds=26)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
 """What every tool kind shares: result templates, the result cap, fallback on failure, the TTL cache, retries within a
 time budget. Plain Python; each kind (http_tool, dynamodb_tool, ...) adds only its fetch."""
 
+import contextvars
 import json
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Self, TypeVar
 
 from aws_lambda_powertools import Logger
@@ -13,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
-from external_data_tool.templates import REQUEST_ROOTS, Template, TemplateError, compile_template, is_empty
+from external_data_tool.templates import REQUEST_ROOTS, Template, TemplateError, compile_template, is_empty, to_text
 
 T = TypeVar("T")
 Scope = dict[str, Any]
@@ -50,6 +53,30 @@ def compile_at(loc: tuple[str | int, ...], source: str, **options: Any) -> Templ
         return compile_template(source, **options)
     except TemplateError as error:
         raise config_error(loc, str(error)) from None
+
+
+def within(seconds: float, function: Callable[[], T], cause: str) -> T:
+    """`function()`, or ToolFailure(cause, timed out) once `seconds` have passed, whatever it is blocked on (a DNS
+    lookup, a TLS handshake, user code). It runs in a daemon thread with the caller's context (log keys); Python
+    cannot stop a thread, so a late one runs on until it ends by itself, its outcome dropped."""
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, function()))
+        except BaseException as error:
+            outcome.append((False, error))
+        finally:
+            done.set()
+
+    threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True).start()
+    if not done.wait(max(0.0, seconds)):
+        raise ToolFailure(cause, retryable=True, timed_out=True)
+    succeeded, value = outcome[0]
+    if succeeded:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def request_scope(params: ExternalDataToolParams) -> Scope:
@@ -119,7 +146,9 @@ class FetchingTool(BaseTool):
     required_inputs: tuple[str, ...] = ()
     """Inputs that must be present and non-blank; without one, nothing is fetched and {{result}} is empty."""
     max_input_chars: int = Field(default=256, ge=1, le=10_000)
-    """Longest query or input value a lookup accepts; a longer one is refused with 400."""
+    """Longest request value a lookup accepts, as text (JSON for a number, list or object); longer is a 400."""
+    budget_seconds: float = Field(default=10.0, gt=0, le=MAX_BUDGET_SECONDS)
+    """Longest time for the whole lookup (http: all steps, attempts and backoff); then 504 or the fallback."""
     cache_ttl_seconds: float | None = Field(default=None, gt=0, le=86_400)
     cache_max_entries: int = Field(default=256, ge=1, le=10_000)
 
@@ -144,6 +173,13 @@ class FetchingTool(BaseTool):
     def lookup_fields(self) -> frozenset[str]:
         """The request values ("query", "inputs.NAME"...) that flow into the lookup: length-checked."""
         return frozenset()
+
+    def checked_fields(self, scope: Scope) -> frozenset[str]:
+        """The request values whose length is checked before a lookup (python: all it is given)."""
+        return self.lookup_fields()
+
+    def deadline(self) -> float:
+        return time.monotonic() + self.budget_seconds
 
     def cache_key(self, scope: Scope) -> str:
         """What the answer depends on: the request values any of the tool's templates read."""
@@ -174,9 +210,9 @@ class FetchingTool(BaseTool):
         return text
 
     def _check_lengths(self, scope: Scope) -> None:
-        for field in sorted(self.lookup_fields()):
-            value = _field(scope, field)
-            if isinstance(value, str) and len(value) > self.max_input_chars:
+        for field in sorted(self.checked_fields(scope)):
+            # Any JSON type may come in: its text is what a request carries (a path segment, a query value...).
+            if len(to_text(_field(scope, field))) > self.max_input_chars:
                 raise InvalidRequestError(f"tool {self.name}: {field} is over {self.max_input_chars} characters")
 
     def _failed(self, failure: ToolFailure, scope: Scope) -> str:
@@ -198,9 +234,7 @@ class RetryingTool(FetchingTool):
     """A fetch over the network: each attempt bounded, retried with backoff, all within one time budget."""
 
     timeout_seconds: float = Field(default=5.0, gt=0, le=MAX_BUDGET_SECONDS)
-    """Longest wait for one attempt (connecting, then each read)."""
-    budget_seconds: float = Field(default=10.0, gt=0, le=MAX_BUDGET_SECONDS)
-    """Longest time for the whole lookup: all steps, attempts and backoff."""
+    """Longest time for one attempt, from connecting to the response's last byte."""
     retries: int = Field(default=2, ge=0, le=5)
     """Extra attempts after a timeout, a connection error or a 5xx (never after a 4xx)."""
 
@@ -210,25 +244,29 @@ class RetryingTool(FetchingTool):
             raise config_error(("budget_seconds",), f"must be at least timeout_seconds ({self.timeout_seconds})")
         return self
 
-    def deadline(self) -> float:
-        return time.monotonic() + self.budget_seconds
-
-    def with_retries(self, attempt: Callable[[float], T], deadline: float, *, whole_timeout: bool = False) -> T:
-        """`attempt(timeout)` until it succeeds, fails for good or the budget is spent. `whole_timeout`: the attempt
-        cannot be shortened (an AWS client's timeouts are fixed), so one starts only if a full timeout remains."""
+    def with_retries(
+        self, attempt: Callable[[float], T], deadline: float, *, whole_timeout: bool = False, service: str = "upstream"
+    ) -> T:
+        """`attempt(timeout)` until it succeeds, fails for good or the budget is spent. Each attempt is cut after
+        `timeout` (the attempt's timeout or the budget left, the lesser) whatever it waits on. `whole_timeout`: the
+        attempt cannot be shortened (an AWS client's timeouts are fixed), so one starts only if a full timeout
+        remains. `service` names the upstream in the timeout's cause."""
+        timed_out = f"{service} timed out"
+        last = ToolFailure(timed_out, timed_out=True)
+        retry_needs = self.timeout_seconds if whole_timeout else MIN_ATTEMPT_SECONDS
         delay = BACKOFF_FIRST_SECONDS
         for number in range(self.retries + 1):
             remaining = deadline - time.monotonic()
-            needed = self.timeout_seconds if whole_timeout else MIN_ATTEMPT_SECONDS
-            if number and remaining < needed:
-                break
+            if remaining < (retry_needs if number else MIN_ATTEMPT_SECONDS):
+                break  # the budget is spent (by earlier attempts, or an http tool's earlier steps)
+            timeout = min(self.timeout_seconds, remaining)
             try:
-                return attempt(max(MIN_ATTEMPT_SECONDS, min(self.timeout_seconds, remaining)))
+                return within(timeout, partial(attempt, timeout), timed_out)
             except ToolFailure as failure:
                 if not failure.retryable or number == self.retries:
                     raise
                 last = failure
-            if deadline - time.monotonic() - delay < needed:
+            if deadline - time.monotonic() - delay < retry_needs:
                 break
             time.sleep(delay)
             delay *= 2

@@ -97,6 +97,7 @@ class DynamoDbTool(RetryingTool):
         return {key.type: text}
 
     def fetch(self, scope: Scope, params: ExternalDataToolParams) -> Scope:
+        deadline = self.deadline()  # before the client: boto3's first import counts within the budget
         values = {loc: self._attribute(loc, key, scope) for loc, key in self._key_values()}
         if any(value is None for value in values.values()):
             return {"result": [] if self.query is not None else None}
@@ -108,12 +109,14 @@ class DynamoDbTool(RetryingTool):
                 "ConsistentRead": self.consistent_read,
             }
             call = partial(aws_call, "dynamodb", client.get_item, **arguments)
-            response = self.with_retries(lambda _timeout: call(), self.deadline(), whole_timeout=True)
+            response = self.with_retries(lambda _timeout: call(), deadline, whole_timeout=True, service="dynamodb")
             item = response.get("Item")
             return {"result": None if item is None else _plain(item)}
-        return {"result": self._query(client, values)}
+        return {"result": self._query(client, values, deadline)}
 
-    def _query(self, client: Any, values: dict[tuple[str | int, ...], dict[str, str] | None]) -> list[dict[str, Any]]:
+    def _query(
+        self, client: Any, values: dict[tuple[str | int, ...], dict[str, str] | None], deadline: float
+    ) -> list[dict[str, Any]]:
         if self.query is None:
             return []
         arguments: dict[str, Any] = {
@@ -134,7 +137,7 @@ class DynamoDbTool(RetryingTool):
             arguments["ExpressionAttributeNames"]["#sk"] = sort.name
             arguments["ExpressionAttributeValues"][":sk"] = values[("query", "sort_key")]
         call = partial(aws_call, "dynamodb", client.query, **arguments)
-        response = self.with_retries(lambda _timeout: call(), self.deadline(), whole_timeout=True)
+        response = self.with_retries(lambda _timeout: call(), deadline, whole_timeout=True, service="dynamodb")
         return [_plain(item) for item in response.get("Items", [])]
 
 

@@ -1,13 +1,19 @@
 """The `http` kind: one or more GET/POST requests to a JSON API whose scheme, host and port are fixed in config.
 
 Request values reach a request only as encoded data: a path segment (percent-encoded, "/" included), a query
-parameter (form-encoded) or a JSON body value. Placeholders are refused at load anywhere before the path, and the
-final URL's scheme and host are checked again before sending. Redirects are not followed (an error): a redirect
+parameter (form-encoded) or a JSON string in a body. Placeholders are refused at load anywhere before the path, and
+the final URL's scheme and host are checked again before sending. Redirects are not followed (an error): a redirect
 could lead anywhere. Header values are fixed text or a Secrets Manager secret, never request values.
+
+Time: each attempt has a deadline (the attempt's timeout or the budget left, the lesser) that every socket read
+respects, the status line and headers included, so an upstream that sends a byte now and then cannot stretch it;
+the whole attempt (DNS, connect, TLS) is also cut at that deadline by RetryingTool.with_retries.
 """
 
 import http.client
+import io
 import json
+import socket
 import time
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -20,12 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError
-from external_data_tool.base import RetryingTool, Scope, ToolFailure, compile_at, config_error
-from external_data_tool.templates import NAME, REQUEST_ROOTS, Template, is_empty
+from external_data_tool.base import RetryingTool, Scope, ToolFailure, compile_at, config_error, within
+from external_data_tool.templates import NAME, REQUEST_ROOTS, TAG, Template, is_empty
 
 if TYPE_CHECKING:
     import ssl
 
+    from _typeshed import WriteableBuffer
     from jmespath.parser import ParsedResult  # type: ignore[import-untyped]
 
 USER_AGENT = "dify-extension-aws (external data tool)"
@@ -119,6 +126,22 @@ class HttpStep(BaseModel):
             raise ValueError("a GET request has no body; use method POST")
         return self
 
+    @model_validator(mode="after")
+    def _no_placeholders_in_headers(self) -> Self:
+        for name, value in self.headers.items():
+            if isinstance(value, str):
+                _refuse_placeholders(("headers", name), value)
+            else:
+                for field in ("secret", "key", "format"):
+                    _refuse_placeholders(("headers", name, field), getattr(value, field))
+        return self
+
+
+def _refuse_placeholders(loc: tuple[str | int, ...], text: str | None) -> None:
+    # Sent as is, "{{inputs.key}}" would look like it works; and headers never take request values.
+    if text is not None and TAG.search(text):
+        raise config_error(loc, "placeholders are not allowed in headers: they never take request values")
+
 
 class _CompiledStep:
     """A step ready to send: the URL split at load, every template compiled, the pick parsed."""
@@ -192,7 +215,9 @@ def _body_templates(body: Any) -> list[Template]:
 
 def _render_body(body: Any, scope: Scope) -> Any:
     if isinstance(body, Template):
-        return body.value(scope) if body.is_single_value else body.render(scope)
+        # Only a fetched value ({{steps.NAME...}}) keeps its type: a request value is always a JSON string, so a
+        # user's {"$gt": ""} cannot become an object (an operator in a NoSQL query), nor text a number.
+        return body.value(scope) if body.is_single_value and not body.request_fields else body.render(scope)
     if isinstance(body, list):
         return [_render_body(item, scope) for item in body]
     if isinstance(body, dict):
@@ -246,17 +271,21 @@ class HttpTool(RetryingTool):
     def _request(self, step: _CompiledStep, scope: Scope, deadline: float) -> Any:
         url = step.url(scope)
         body = None if step.step.body is None else json.dumps(_render_body(step.body, scope)).encode()
-        headers = self._headers(step.step)
-        send = partial(self._send, step=step, url=url, body=body, headers=headers, deadline=deadline)
+        headers = self._headers(step.step, deadline)
+        send = partial(self._send, step=step, url=url, body=body, headers=headers)
         return self.with_retries(lambda timeout: send(timeout=timeout), deadline)
 
     @staticmethod
-    def _headers(step: HttpStep) -> dict[str, str]:
+    def _headers(step: HttpStep, deadline: float) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if step.method == "POST":
             headers["Content-Type"] = "application/json"
         for name, value in step.headers.items():
-            headers[name] = value if isinstance(value, str) else value.value()
+            if isinstance(value, str):
+                headers[name] = value
+            else:  # Secrets Manager's time counts within the budget
+                timed_out = "upstream credentials unavailable (timed out)"
+                headers[name] = within(deadline - time.monotonic(), value.value, timed_out)
         return headers
 
     def _send(
@@ -266,17 +295,20 @@ class HttpTool(RetryingTool):
         url: str,
         body: bytes | None,
         headers: dict[str, str],
-        deadline: float,
         timeout: float,
     ) -> Any:
+        """One attempt, given `timeout` seconds in all (the budget left included)."""
+        attempt_deadline = time.monotonic() + timeout
         target = url[len(step.scheme) + 3 + len(step.netloc) :]
         connection: http.client.HTTPConnection
         if step.scheme == "https":
             connection = http.client.HTTPSConnection(step.netloc, timeout=timeout, context=_tls_context())
         else:
             connection = http.client.HTTPConnection(step.netloc, timeout=timeout)
+        connection.response_class = _DeadlineResponse
         try:
             connection.request(step.step.method, target, body=body, headers=headers)
+            connection.sock.settimeout(_time_left(attempt_deadline))  # read by _DeadlineResponse as its deadline
             response = connection.getresponse()
             status = response.status
             if 300 <= status < 400:
@@ -286,7 +318,7 @@ class HttpTool(RetryingTool):
             declared = response.getheader("Content-Length", "")
             if declared.isdigit() and int(declared) > self.max_response_bytes:
                 raise ToolFailure(f"upstream response over {self.max_response_bytes} bytes")
-            content = self._read(response, deadline)
+            content = self._read(response)
         except TimeoutError:
             raise ToolFailure("upstream timed out", retryable=True, timed_out=True) from None
         except (OSError, http.client.HTTPException) as error:
@@ -298,14 +330,55 @@ class HttpTool(RetryingTool):
         except ValueError:
             raise ToolFailure("upstream response is not JSON") from None
 
-    def _read(self, response: http.client.HTTPResponse, deadline: float) -> bytes:
+    def _read(self, response: http.client.HTTPResponse) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        while chunk := response.read(READ_CHUNK):
+        while chunk := response.read1(READ_CHUNK):
             size += len(chunk)
             if size > self.max_response_bytes:
                 raise ToolFailure(f"upstream response over {self.max_response_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _time_left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's bytes, each read waiting only for the time left before `deadline`: a per-read timeout alone lets
+    an upstream that sends a byte (or a header line) now and then hold an attempt for ever."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        # The socket's own reader: it keeps the socket open while the response is read (http.client closes the
+        # connection's side first when the upstream will close).
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "WriteableBuffer") -> int | None:
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """A response whose status line, headers and body are all read by a _DeadlineReader. The deadline is the
+    socket's timeout when the response starts, set to the attempt's time left just before (see HttpTool._send)."""
+
+    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None):
+        super().__init__(sock, debuglevel, method, url)
+        deadline = time.monotonic() + (sock.gettimeout() or 0.0)
+        reader: io.BufferedReader = io.BufferedReader(_DeadlineReader(sock, deadline))
+        self.fp.close()
+        self.fp = reader

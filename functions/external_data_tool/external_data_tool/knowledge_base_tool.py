@@ -32,6 +32,7 @@ class KnowledgeBaseTool(RetryingTool):
     def fetch(self, scope: Scope, params: ExternalDataToolParams) -> Scope:
         if not params.query.strip():
             return {"result": []}
+        deadline = self.deadline()  # before the client: boto3's first import counts within the budget
         client = aws_client("bedrock-agent-runtime", self.region, self.timeout_seconds)
         arguments = {
             "knowledgeBaseId": self.knowledge_base_id,
@@ -40,8 +41,9 @@ class KnowledgeBaseTool(RetryingTool):
         }
         response = self.with_retries(
             lambda _timeout: aws_call("bedrock-agent-runtime", client.retrieve, **arguments),
-            self.deadline(),
+            deadline,
             whole_timeout=True,
+            service="bedrock-agent-runtime",
         )
         chunks = [_chunk(result) for result in response.get("retrievalResults", [])]
         if self.min_score is not None:

@@ -7,18 +7,23 @@
 It gets the request (app_id, tool_variable, inputs, query) and the tool's `settings` from config; what it returns is
 {{result}} in the tool's template (default "{{result}}": a string is the answer as is). An exception is an upstream
 failure (502, or the fallback). The module is imported, and the function checked, when the config loads.
+
+The query and every input are limited to `max_input_chars` (as text) before the call. The call is cut after
+`budget_seconds` (504, or the fallback); Python cannot stop a thread, so a late function runs on in the background
+and its answer is dropped.
 """
 
 import importlib
 import inspect
 import json
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Literal, Self
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from dify_extension.protocol import ExternalDataToolParams
-from external_data_tool.base import FetchingTool, Scope, ToolFailure, config_error
+from external_data_tool.base import FetchingTool, Scope, ToolFailure, config_error, within
 
 PACKAGE = "external_data_tool.custom."
 
@@ -73,6 +78,10 @@ class PythonTool(FetchingTool):
         self._function = function
         return self
 
+    def checked_fields(self, scope: Scope) -> frozenset[str]:
+        # The function is given the query and every input.
+        return frozenset({"query", *(f"inputs.{name}" for name in scope["inputs"])})
+
     def cache_key(self, scope: Scope) -> str:
         # The function sees the whole request, so the whole request is the key.
         return json.dumps(scope, ensure_ascii=False, sort_keys=True, default=str)
@@ -85,8 +94,11 @@ class PythonTool(FetchingTool):
             query=params.query,
             settings=self.settings,
         )
+        return {"result": within(self.budget_seconds, partial(self._call, request), "function timed out")}
+
+    def _call(self, request: ToolRequest) -> Any:
         try:
-            return {"result": self._function(request)}
+            return self._function(request)
         except Exception as error:
             # The message could quote the user's values: only the exception's type is reported (and logged).
             raise ToolFailure(f"raised {type(error).__name__}") from None
