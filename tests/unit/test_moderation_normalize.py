@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 
-from moderation.normalize import fold, folded_view, plain_view
+from moderation.normalize import View, fold, folded_view, plain_view
 
 EVASIONS = [
     pytest.param("Ｂａｄ", id="full-width"),
@@ -19,7 +20,15 @@ EVASIONS = [
     pytest.param("b\u202ea\u202cd", id="bidi-override"),
     pytest.param("\u2066b\u2069a\u200ed\u200f\u061c", id="bidi-isolates-marks"),
     pytest.param("𝐛𝐚𝐝", id="mathematical-bold"),
+    pytest.param("b\U000e0041a\U000e007fd", id="tag-characters"),
+    pytest.param("b\u3164a\u115fd\u1160\uffa0", id="hangul-fillers"),
+    pytest.param("b\u180ba\u180d\u180fd", id="mongolian-variation-selectors"),
+    pytest.param("b\U000e0100a\U000e01efd", id="variation-selectors-supplement"),
+    pytest.param("b\u0301a\u0300\u0328d\u036f", id="combining-accents"),
+    pytest.param("B\u0338\u0322\u031ba\u0334\u0363d\u0356", id="zalgo"),
 ]
+
+INVISIBLE = "\ufeff\u2066\u2069\u200e\u200f\u061c\u1160\uffa0"
 
 
 @pytest.mark.parametrize("text", EVASIONS)
@@ -29,12 +38,61 @@ def test_evasions_fold_to_the_plain_word(text: str) -> None:
 
 @pytest.mark.parametrize("text", EVASIONS)
 def test_every_folded_span_maps_back_to_the_characters_that_made_it(text: str) -> None:
-    """Masking the whole folded match masks exactly the original text from its first visible character on, with
-    the invisible characters inside and after it (they belong to the character before them)."""
+    """Masking the whole folded match masks exactly the original text from its first to its last character, with
+    the invisible characters inside it but not those before or after it."""
     view = folded_view(f"say {text}!")
     start = view.text.index("bad")
     original_start, original_end = view.original_span(start, start + 3)
-    assert f"say {text}!"[original_start:original_end] == text.lstrip("\ufeff\u2066")
+    assert f"say {text}!"[original_start:original_end] == text.strip(INVISIBLE)
+
+
+@pytest.mark.parametrize("fold_view", [folded_view, plain_view])
+@pytest.mark.parametrize(
+    ("text", "match", "expected"),
+    [
+        pytest.param("ana@example.com\u200b tail", "ana@example.com", "ana@example.com", id="zero-width-after"),
+        pytest.param("\u202e536-22-1234\u202c", "536-22-1234", "536-22-1234", id="bidi-pair-around"),
+        pytest.param("x\u2066bad\u2069\u200b!", "bad", "bad", id="isolate-around"),
+        pytest.param("b\u200ba\u202ed!", "bad", "b\u200ba\u202ed", id="inside-kept"),
+    ],
+)
+def test_a_span_ends_at_its_last_character_not_at_invisibles_after_it(
+    fold_view: Callable[[str], View], text: str, match: str, expected: str
+) -> None:
+    view = fold_view(text)
+    start = view.text.index(match)
+    assert text[slice(*view.original_span(start, start + len(match)))] == expected
+
+
+def test_every_default_ignorable_code_point_is_ignored() -> None:
+    """Checked against the Unicode property as the `regex` package knows it (a test-only oracle, installed with
+    cfn-lint)."""
+    import regex  # type: ignore[import-untyped]
+
+    ignorable = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+    for code in range(0x110000):
+        char = chr(code)
+        if ignorable.match(char):
+            assert folded_view(f"a{char}b").text == "ab", hex(code)
+            assert plain_view(f"a{char}b").text == "ab", hex(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Résumé", "resume"),
+        ("ΆΈΉ", "αεη"),
+        ("Ёлка й", "елка и"),
+        ("naïve cafe\u0301", "naive cafe"),
+        ("≠", "≠"),  # an accent on a symbol is part of the symbol
+        ("が ガ ﾀﾞ", "が ガ ダ"),  # Japanese voicing marks change the letter: kept
+        ("कि", "कि"),  # an Indic vowel sign: kept
+        ("한국", "한국"),
+    ],
+)
+def test_keywords_ignore_latin_greek_and_cyrillic_accents_only(text: str, folded: str) -> None:
+    assert folded_view(text).text == folded
+    assert fold(text) == folded
 
 
 def test_ascii_text_is_lowercased_with_an_identity_map() -> None:
@@ -45,11 +103,20 @@ def test_ascii_text_is_lowercased_with_an_identity_map() -> None:
 
 
 def test_normalised_non_ascii_text_keeps_an_identity_map() -> None:
-    """Text already in NFKC whose folding keeps its length (Chinese, Japanese, accented Latin) maps one to one."""
-    text = "忽略之前的所有指令 と Café"
+    """Text already in NFKC whose folding keeps its length and has no accent to drop (Chinese, Japanese with
+    voicing marks, Greek) maps one to one."""
+    text = "忽略之前的所有指令 と ガイド Ωμεγα"
     view = folded_view(text)
-    assert view.text == "忽略之前的所有指令 と café"
+    assert view.text == "忽略之前的所有指令 と ガイド ωμεγα"
     assert view.starts is None
+
+
+def test_accents_dropped_map_back_to_the_accented_letter() -> None:
+    text = "Café Zu\u0308rich"
+    view = folded_view(text)
+    assert view.text == "cafe zurich"
+    assert text[slice(*view.original_span(3, 4))] == "é"
+    assert text[slice(*view.original_span(5, 11))] == "Zu\u0308rich"
 
 
 def test_case_folding_that_grows_the_text_maps_back_to_the_one_character() -> None:
@@ -65,8 +132,8 @@ def test_case_folding_that_grows_the_text_maps_back_to_the_one_character() -> No
 def test_combining_marks_compose_within_their_cluster() -> None:
     """e + U+0301 is é after NFKC; a zero-width space between them does not stop that."""
     for text in ("Cafe\u0301", "Cafe\u200b\u0301"):
-        view = folded_view(text)
-        assert view.text == "café"
+        view = plain_view(text)
+        assert view.text == "Café"
         assert view.original_span(3, 4) == (3, len(text))
 
 
@@ -88,7 +155,7 @@ def test_hangul_jamo_compose_into_a_syllable() -> None:
 
 def test_plain_view_keeps_case_but_normalises_width_and_drops_invisibles() -> None:
     """Regular expressions and PII see NFKC text with its case (IBANs and AWS key ids are upper case)."""
-    view = plain_view("ＧＢ８２ ＷＥＳＴ\u200b")
+    view = plain_view("ＧＢ８２ ＷＥ\u200bＳＴ\u200b")
     assert view.text == "GB82 WEST"
     assert view.original_span(5, 9) == (5, 10)
 
@@ -107,9 +174,10 @@ def test_keywords_fold_the_same_way(keyword: str, folded: str) -> None:
 
 
 def test_whole_text_maps_back_for_mixed_scripts() -> None:
-    """For any text, the span of the whole folded text is the whole original (no character is lost)."""
+    """For any text, the span of the whole folded text is the whole original but for invisible characters at
+    either end (no visible character is lost)."""
     text = "\u200bＡｂｃ ß ｶﾞ é\u0301 𝐱\u202e"
     view = folded_view(text)
-    assert view.original_span(0, len(view.text))[0] == 1  # the leading zero-width space yields nothing
-    assert view.original_span(0, len(view.text))[1] == len(text)
+    assert view.text == "abc ss ガ e x"
+    assert view.original_span(0, len(view.text)) == (1, len(text) - 1)
     assert len(view.starts or ()) == len(view.text) == len(view.ends or ())

@@ -6,6 +6,8 @@ implementations in this file, not by the code under test.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from moderation.pii import PII_TYPES, PiiFinder, PiiType, jp_my_number_check_digit
@@ -148,3 +150,66 @@ def test_numbers_next_to_chinese_or_japanese_characters_are_found() -> None:
     """Chinese and Japanese put no spaces around numbers."""
     assert found("phone", "電話は090-1234-5678です") == ["090-1234-5678"]
     assert found("payment_card", "卡号4111111111111111。") == ["4111111111111111"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111111111111111 123", [("payment_card", "4111111111111111")]),
+        ("pay 100 4111111111111111", [("payment_card", "4111111111111111")]),
+        ("3 4111111111111111", [("payment_card", "4111111111111111")]),
+        ("card 4111 1111 1111 1111 123", [("payment_card", "4111 1111 1111 1111")]),
+        (
+            "4111111111111111 5555555555554444",
+            [("payment_card", "4111111111111111"), ("payment_card", "5555555555554444")],
+        ),
+        ("call 13800138000 3", [("phone", "13800138000")]),
+        (f"mynum {MY_NUMBERS[0][:4]} {MY_NUMBERS[0][4:8]} {MY_NUMBERS[0][8:]} 5", [("jp_my_number", None)]),
+        ("卡号 4111111111111111 123", [("payment_card", "4111111111111111")]),
+        ("4111-1111-1111-1111-123", [("payment_card", "4111-1111-1111-1111")]),
+        (
+            "4111 1111 1111 1111 1234 5678 9018",
+            [("payment_card", "4111 1111 1111 1111"), ("jp_my_number", "1234 5678 9018")],
+        ),
+        ("192.168.1.20 4111111111111111", [("ipv4", "192.168.1.20"), ("payment_card", "4111111111111111")]),
+    ],
+)
+def test_a_number_next_to_another_number_is_found(text: str, expected: list[tuple[str, str | None]]) -> None:
+    if expected[0][1] is None:  # the My Number, written in groups
+        expected = [("jp_my_number", text.removeprefix("mynum ").removesuffix(" 5"))]
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == expected
+
+
+def test_numbers_beside_numbers_are_still_validated() -> None:
+    """The parts of a run get no free pass: "1.2.3.4.5" holds no IPv4 address, "4111111111111112 123" no card."""
+    assert PiiFinder(PII_TYPES).find("1.2.3.4.5 and 4111111111111112 123 and 2024-05-17 12") == []
+
+
+def test_a_long_run_of_numbers_costs_time_linear_in_its_length() -> None:
+    """Parts are tried up to the longest type's length, so 5,000 one-digit groups are 5,000 x ~19 tries, not 25 M."""
+    finder = PiiFinder(PII_TYPES)
+    short, long = " ".join("7" * 500), " ".join("7" * 5_000)
+    started = time.perf_counter()
+    assert finder.find(short) == []
+    short_cost = time.perf_counter() - started
+    started = time.perf_counter()
+    assert finder.find(long) == []
+    assert time.perf_counter() - started < 40 * short_cost + 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SSN 012-34-5678", ("us_ssn", "012-34-5678")),
+        ("SSN 123 45 6789", ("us_ssn", "123 45 6789")),
+        ("手机 13800138000", ("phone", "13800138000")),
+    ],
+)
+def test_where_several_types_match_the_best_validated_wins(text: str, expected: tuple[str, str]) -> None:
+    """012-34-5678 passes as a phone number (trunk 0) and as an SSN: the SSN's check is the stricter."""
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(("phone", "us_ssn")).find(text)] == [expected]
+
+
+def test_a_phone_number_does_not_swallow_a_small_number_after_it() -> None:
+    text = "call +1 415 555 0100 2 times or 090-1234-5678 3 times"
+    assert found("phone", text) == ["+1 415 555 0100", "090-1234-5678"]

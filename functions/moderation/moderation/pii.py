@@ -6,9 +6,11 @@ Patterns run on the plain view (NFKC: full-width digits and letters are ASCII by
 
 Speed: Python's regex engine spends about as long per character scanned as per candidate tried, so the digit-led
 types (phone, cards, IPv4, SSN, national ids) share one scan for runs of digits and separators; each run long enough
-is one candidate, whose shape each type checks with an anchored match. So numbers glued to other numbers by a single
-separator ("2024-05-17 4111 ...") read as one number. Email and IPv6 are looked for only around an "@" or a pair of
-colons; IBANs and AWS key ids start with an upper-case letter, which keeps their scans short.
+is one candidate, whose shape each type checks with an anchored match. A run that is no PII as a whole may be numbers
+side by side ("2024-05-17 4111 ...", "card 4111111111111111 123"): its parts between spaces and dashes are tried
+too (see _Parts). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6 are looked for
+only around an "@" or a pair of colons; IBANs and AWS key ids start with an upper-case letter, which keeps their
+scans short.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal, get_args
 
 PiiType = Literal[
@@ -120,7 +122,6 @@ def _email(candidate: str) -> bool:
 
 _NOT_DIGITS = str.maketrans("", "", " ().+-")
 _DIGIT_GROUPS = re.compile(r"\d+")
-_SPACED_PARTS = re.compile(r"\d(?:[^ ]*\d)?")
 
 
 def _digits(candidate: str) -> str:
@@ -132,9 +133,10 @@ def _phone(candidate: str) -> bool:
     """International (+ and country code), national with a trunk 0 and separators, North American with
     separators, or a Chinese mobile number. Dates, card numbers and bare numbers fail all four."""
     digits = _digits(candidate)
-    if not 8 <= len(digits) <= 17:
-        return False
     groups = [len(group) for group in _DIGIT_GROUPS.findall(candidate)]
+    # No numbering plan ends in a lone digit: "+1 415 555 0100 2 times" is a number, then 2.
+    if not 8 <= len(digits) <= 17 or (groups[-1] == 1 and candidate[-2] == " "):
+        return False
     if candidate.startswith("+"):
         return 8 <= len(digits) <= 15 and digits[0] != "0"
     if digits.startswith("00"):  # the international call prefix, then a country code
@@ -297,18 +299,21 @@ class PiiFinder:
         fewest = min((_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric), default=0)
         self._runs = rf"\d(?:[{re.escape(_RUN_SEPARATORS)}]{{0,2}}\d){{{fewest - 1},}}"
         # A run shorter than this can only be an IPv4 address (the one type needing just 4 digits).
+        self._most_digits = max((_NUMERIC[pii_type].digits[-1] for pii_type, _, _ in self._numeric), default=0)
         self._shortest_not_ipv4 = min(
             (_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric if pii_type != "ipv4"), default=1_000
         )
         self._email = "email" in pii_types
         self._scanned = [pii_type for pii_type in PII_TYPES if pii_type in pii_types and pii_type in _SCANNED]
 
-    def find(self, text: str) -> Iterator[tuple[PiiType, int, int]]:
-        """(type, start, end) of every valid candidate in `text`; candidates of different types may overlap."""
+    def find(self, text: str) -> list[tuple[PiiType, int, int]]:
+        """(type, start, end) of every valid candidate in `text`, by start. Where candidates overlap (`012-34-5678`
+        is a valid SSN and a valid phone number) only the best validated one is kept: see _STRENGTH."""
+        found: list[tuple[PiiType, int, int]] = []
         if self._numeric and _has_digit(text):
-            yield from self._find_numeric(text)
+            found += self._find_numeric(text)
         if self._email:
-            yield from self._find_emails(text)
+            found += self._find_emails(text)
         for pii_type in self._scanned:
             scanned = _SCANNED[pii_type]
             if not scanned.marker(text):
@@ -319,9 +324,10 @@ class PiiFinder:
                 for match in pattern.finditer(text, start, end):
                     valid = scanned.valid(match.group())
                     if valid is True:
-                        yield pii_type, *match.span()
+                        found.append((pii_type, *match.span()))
                     elif valid:
-                        yield pii_type, match.start(), match.start() + valid
+                        found.append((pii_type, match.start(), match.start() + valid))
+        return _strongest(found) if len(found) > 1 else found
 
     @staticmethod
     def _find_emails(text: str) -> Iterator[tuple[PiiType, int, int]]:
@@ -342,9 +348,7 @@ class PiiFinder:
             if end - start < self._shortest_not_ipv4 and run.group().count(".") < 3:
                 continue
             found = list(self._numeric_at(text, start, end))
-            if not found:
-                found = list(self._numbers_within(text, start, run.group()))
-            yield from found
+            yield from found or self._numbers_within(text, start, run.group())
 
     def _numeric_at(self, text: str, start: int, end: int) -> Iterator[tuple[PiiType, int, int]]:
         """The types `text[start:end]` (digits at both ends) is, taking a phone's leading "+" or "(" and a Chinese
@@ -369,32 +373,134 @@ class PiiFinder:
             if _pattern(shape).fullmatch(candidate) and valid(candidate):
                 yield pii_type, first, last
 
-    def _numbers_within(self, text: str, offset: int, run: str) -> Iterator[tuple[PiiType, int, int]]:
-        """A run that is no PII as a whole may be numbers of different styles side by side ("2024-05-17 4111 1111
-        1111 1111"): try the parts between style changes, longest first, left to right. Never between parts of one
-        style ("4111 1111 1111 1112" is one wrong card number, not a My Number and a rest)."""
-        before = text[offset - 1 : offset]
-        glued = bool(before) and (_is_latin_word(before) or before in ".-")
-        if " " not in run or not (glued or any(char in run for char in "-.()")):
-            return  # one part, or parts of one style only
-        parts = [part.span() for part in _SPACED_PARTS.finditer(run)]
-        styled = [any(char in run[start:end] for char in "-.()") for start, end in parts]
-        places = {0, len(parts), *(index for index in range(1, len(parts)) if styled[index] != styled[index - 1])}
-        if glued:
-            places.add(1)  # the first part belongs to what it is glued to ("tkt-1234 4111 ...")
-        cuts = sorted(places)
-        first = 0
-        while first < len(cuts) - 1:
-            for last in range(len(cuts) - 1, first, -1):
-                if (first, last) == (0, len(cuts) - 1):
-                    continue
-                start, end = offset + parts[cuts[first]][0], offset + parts[cuts[last] - 1][1]
-                found = list(self._numeric_at(text, start, end))
-                if found:
-                    yield from found
-                    first = last - 1
+    def _numbers_within(self, text: str, offset: int, run: str) -> list[tuple[PiiType, int, int]]:
+        """A run that is no PII as a whole may be numbers side by side ("2024-05-17 4111 1111 1111 1111", "card
+        4111111111111111 123"): try its parts between spaces and dashes, longest first (then leftmost)."""
+        parts = _parts(run, self._shortest_not_ipv4, self._most_digits)
+        found: list[tuple[PiiType, int, int]] = []
+        if parts is None:
+            return found
+        taken = [False] * len(parts.starts)
+        for first, last in parts.tries:
+            if any(taken[first : last + 1]) or parts.cuts_a_row(first, last, taken, self._most_digits):
+                continue
+            here = list(self._numeric_at(text, offset + parts.starts[first], offset + parts.ends[last]))
+            if here:
+                found += here
+                taken[first : last + 1] = [True] * (last + 1 - first)
+        return sorted(found, key=lambda item: item[1])
+
+
+class _Parts:
+    """A run of digits cut at its spaces and dashes: where each part starts and ends in the run, the separator
+    after each, how many digits come before each, and the ranges of parts worth trying, longest first."""
+
+    __slots__ = ("digits", "ends", "separators", "sizes", "starts", "tries")
+
+    def __init__(self, run: str, fewest_digits: int, most_digits: int) -> None:
+        self.starts = [0]
+        self.ends: list[int] = []
+        self.separators: list[str] = []
+        for separator in _pattern(_PART_SEPARATOR).finditer(run):
+            self.ends.append(separator.start())
+            self.starts.append(separator.end())
+            self.separators.append(separator.group())
+        self.ends.append(len(run))
+        self.sizes = [end - start for start, end in zip(self.starts, self.ends, strict=True)]
+        self.digits = [0]
+        for start, end in zip(self.starts, self.ends, strict=True):
+            self.digits.append(self.digits[-1] + len(_digits(run[start:end])))
+        # Each range at most as long as the longest type: a long run costs time linear in its length.
+        count = len(self.starts)
+        tries = []
+        for first in range(count):
+            for last in range(first, count):
+                length = self.digits[last + 1] - self.digits[first]
+                if length > most_digits:
                     break
-            first += 1
+                ipv4 = first == last and run.count(".", self.starts[first], self.ends[first]) == 3
+                if (first, last) != (0, count - 1) and (length >= fewest_digits or ipv4):
+                    tries.append((-length, first, last))
+        self.tries = [(first, last) for _, first, last in sorted(tries)]
+
+    def cuts_a_row(self, first: int, last: int, taken: list[bool], most_digits: int) -> bool:
+        """Parts `first..last` end inside a row of parts (not `taken` by a number found) of one size and separator
+        that could be one number: "4111 1111 1111 1112" is one wrong card number, not a My Number and a rest."""
+        sizes, separators, digits = self.sizes, self.separators, self.digits
+        # Grow the range by the row's next parts while it could still be one number (so never far).
+        inner = separators[last - 1] if last > first else separators[last] if last + 1 < len(sizes) else None
+        end = last
+        while (
+            end + 1 < len(sizes)
+            and digits[end + 2] - digits[first] <= most_digits
+            and not taken[end + 1]
+            and sizes[end + 1] == sizes[last]
+            and separators[end] == inner
+        ):
+            end += 1
+        if end > last:
+            return True
+        inner = separators[first] if last > first else separators[first - 1] if first else None
+        begin = first
+        while (
+            begin > 0
+            and digits[last + 1] - digits[begin - 1] <= most_digits
+            and not taken[begin - 1]
+            and sizes[begin - 1] == sizes[first]
+            and separators[begin - 1] == inner
+        ):
+            begin -= 1
+        return begin < first
+
+
+# A streamed answer is checked again with every chunk: a run's parts are worked out once.
+@lru_cache(maxsize=1024)
+def _parts(run: str, fewest_digits: int, most_digits: int) -> _Parts | None:
+    """The run's parts, or None when there is nothing to try: one part, or one row of parts that could be one
+    number (every range would cut it)."""
+    parts = _Parts(run, fewest_digits, most_digits)
+    one_row = len(set(parts.sizes)) == 1 and len(set(parts.separators)) <= 1
+    if not parts.tries or (one_row and parts.digits[-1] <= most_digits):
+        return None
+    return parts
+
+
+# Where a run is cut into parts: at a space (with any other separator) or a lone dash; not at a dot (IPv4, decimals)
+# nor between a parenthesis and its digits ("(415)555").
+_PART_SEPARATOR = r"(?<=\d)(?:[ ().+-]? [ ().+-]?|-)(?=\d)"
+
+# Which type a span is when several validate: check digits first, then the national id without one, shapes, and
+# phone numbers last (their validation is the loosest).
+_BY_STRENGTH: tuple[PiiType, ...] = (
+    "payment_card", "iban", "cn_resident_id", "jp_my_number", "us_ssn", "aws_access_key_id", "email", "ipv6", "ipv4",
+    "phone",
+)  # fmt: skip
+_STRENGTH = {pii_type: rank for rank, pii_type in enumerate(_BY_STRENGTH)}
+
+
+def _strongest(found: list[tuple[PiiType, int, int]]) -> list[tuple[PiiType, int, int]]:
+    """`found` by start, without the candidates that overlap a stronger (then longer, then earlier) one."""
+    found.sort(key=lambda item: item[1])
+    kept: list[tuple[PiiType, int, int]] = []
+    group: list[tuple[PiiType, int, int]] = []  # candidates overlapping one another, directly or through others
+    group_end = 0
+    for item in found:
+        if group and item[1] >= group_end:
+            kept += _keep_strongest(group)
+            group = []
+        group.append(item)
+        group_end = max(group_end, item[2])
+    return kept + _keep_strongest(group)
+
+
+def _keep_strongest(group: list[tuple[PiiType, int, int]]) -> list[tuple[PiiType, int, int]]:
+    if len(group) == 1:
+        return group
+    kept: list[tuple[PiiType, int, int]] = []
+    for item in sorted(group, key=lambda item: (_STRENGTH[item[0]], item[1] - item[2], item[1])):
+        if all(item[2] <= start or end <= item[1] for _, start, end in kept):
+            kept.append(item)
+    return sorted(kept, key=lambda item: item[1])
 
 
 def _windows(text: str, anchor: re.Pattern[str] | None, reach: tuple[int, int]) -> Iterator[tuple[int, int]]:
