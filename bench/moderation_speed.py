@@ -40,16 +40,29 @@ BENCH_KEY = "moderation-speed-bench-key"
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # Answer-like prose the keywords never occur in (they contain "q"/"x"/"z", the prose has none), with dates, amounts,
-# times and a reference number that fails the card check, so the PII detectors have candidates to reject.
+# times and a reference number that fails the card check, so the PII detectors have candidates to reject. Every
+# paragraph of every text has numbers of its own: the matcher remembers the numbers it has judged (output moderation
+# resends them with every longer text), and a repeated number would measure that memory, not the work.
 _PROSE = (
     "The river bends past the old mill, where children fish on warm evenings in late spring. "
-    "Your invoice dated 2024-05-17 came to 1,250.40 EUR and was settled on the same day; the reference on the "
-    "statement is 4111 1111 1111 1112, which our billing team can look up for you. "
-    "The team meets at 10:30 on the third floor, near the window overlooking the harbour and its cranes, and the "
-    "notes go out the following morning. If the shipment is late, tell us the order number and the town it was "
+    "Your invoice dated 2024-05-{day:02d} came to 1,{amount:03d}.40 EUR and was settled on the same day; the reference "
+    "on the statement is 4111 1111 {reference} 1112, which our billing team can look up for you. "
+    "The team meets at 10:{minute:02d} on the third floor, near the window overlooking the harbour and its cranes, and "
+    "the notes go out the following morning. If the shipment is late, tell us the order number and the town it was "
     "sent to, and we will check where it is and when it should arrive. "
 )
-_PII = "Write to ana.lima@example.com or call +44 20 7946 0958; card 4111 1111 1111 1111. "
+_PII = "Write to ana.lima{n}@example.com or call +44 20 7946 {phone}; card {card}. "
+
+
+def _luhn_card(serial: int) -> str:
+    """A 16-digit Visa-like number that passes the Luhn check, grouped by four."""
+    body = f"411111{serial:09d}"
+    total = sum(
+        int(digit) if index % 2 else (2 * int(digit) - 9 if int(digit) > 4 else 2 * int(digit))
+        for index, digit in enumerate(reversed(body))
+    )
+    number = body + str(-total % 10)
+    return " ".join(number[start : start + 4] for start in range(0, 16, 4))
 
 
 def keywords(count: int) -> list[str]:
@@ -60,12 +73,16 @@ def keywords(count: int) -> list[str]:
     ]
 
 
-def prose(chars: int, pii_every: int = 0) -> str:
-    """`chars` characters of prose, with the PII sentence in every `pii_every`-th paragraph (0: never)."""
+def prose(chars: int, pii_every: int = 0, variant: int = 0) -> str:
+    """`chars` characters of prose, with the PII sentence in every `pii_every`-th paragraph (0: never); texts of
+    different `variant`s share no number."""
     paragraphs: list[str] = []
     while sum(len(paragraph) for paragraph in paragraphs) < chars:
+        n = variant * 10_000 + len(paragraphs)
         with_pii = pii_every and len(paragraphs) % pii_every == pii_every - 1
-        paragraphs.append(_PROSE + (_PII if with_pii else ""))
+        paragraph = _PROSE.format(day=n % 28 + 1, amount=n % 1000, reference=f"{n % 10_000:04d}", minute=n % 60)
+        pii = _PII.format(n=n, phone=f"{n % 10_000:04d}", card=_luhn_card(n)) if with_pii else ""
+        paragraphs.append(paragraph + pii)
     return "".join(paragraphs)[:chars]
 
 
@@ -103,28 +120,35 @@ def policy_document(words: list[str], pii: bool) -> dict[str, Any]:
     return {"default": {"input": {"rules": rules}, "output": {"rules": rules}}}
 
 
-def handler_series(policy: ModerationPolicy, answers: list[str]) -> float:
-    """The same series through the whole Lambda handler (auth, envelope, JSON, log line, metrics), output discarded."""
+def handler_series(policy: ModerationPolicy, answers: list[list[str]]) -> float:
+    """The same series through the whole Lambda handler (auth, envelope, JSON, log line, metrics), output discarded:
+    one new answer's prefixes per round."""
     with contextlib.redirect_stdout(io.StringIO()):
         keys = ApiKeyCache(lambda: (BENCH_KEY,), ttl_seconds=3600, refresh_interval_seconds=3600)
         moderator = Moderator(lambda: policy)
         endpoint = Endpoint(MODERATION_PATH, {Point.MODERATION_OUTPUT: moderator.moderate_output}, keys=keys)
-        events = [
-            dify_event(
-                MODERATION_PATH,
-                {"point": "app.moderation.output", "params": {"app_id": "bench", "text": answer}},
-                BENCH_KEY,
-            )
-            for answer in answers
-        ]
+        rounds = iter(
+            [
+                [
+                    dify_event(
+                        MODERATION_PATH,
+                        {"point": "app.moderation.output", "params": {"app_id": "bench", "text": text}},
+                        BENCH_KEY,
+                    )
+                    for text in prefixes
+                ]
+                for prefixes in answers
+            ]
+        )
         context = LambdaContext("bench")
-        endpoint.lambda_handler(events[0], context)
+        warm_up = dify_event(MODERATION_PATH, {"point": "ping"}, BENCH_KEY)
+        endpoint.lambda_handler(warm_up, context)
 
         def series() -> None:
-            for event in events:
+            for event in next(rounds):
                 endpoint.lambda_handler(event, context)
 
-        return best_of(series, 5)
+        return best_of(series, len(answers))
 
 
 def main() -> int:
@@ -138,31 +162,33 @@ def main() -> int:
     assert not dify_loop(words, text_20kb)
     dify = best_of(lambda: dify_loop(words, text_20kb), 3)
 
-    def ours(policy: ModerationPolicy, text: str) -> Callable[[], Any]:
-        params = ModerationOutputParams(app_id="bench", text=text)
-        assert policy.moderate_output(params).flagged is False
-        return lambda: policy.moderate_output(params)
+    def ours(policy: ModerationPolicy, chars: int, rounds: int) -> Callable[[], Any]:
+        """One call per round, each on a text never seen before (see _PROSE)."""
+        texts = iter([ModerationOutputParams(app_id="bench", text=prose(chars, variant=n)) for n in range(rounds)])
+        return lambda: policy.moderate_output(next(texts))
 
-    keywords_20kb = best_of(ours(keyword_policy, text_20kb), 30)
-    realistic_20kb = best_of(ours(realistic, text_20kb), 30)
-    by_size = interleaved_best({kb: ours(realistic, prose(kb * 1024)) for kb in SIZES_KB}, 30)
+    keywords_20kb = best_of(ours(keyword_policy, 20 * 1024, 30), 30)
+    realistic_20kb = best_of(ours(realistic, 20 * 1024, 30), 30)
+    by_size = interleaved_best({kb: ours(realistic, kb * 1024, 30) for kb in SIZES_KB}, 30)
 
-    def series_of(answer: str) -> tuple[list[str], Callable[[], Any]]:
-        answers = stream_prefixes(answer)
-        answer_params = [ModerationOutputParams(app_id="bench", text=text) for text in answers]
-        assert realistic.moderate_output(answer_params[-1]).flagged is True  # the PII is masked
+    def series_of(pii_every: int, variants: range) -> tuple[list[list[str]], Callable[[], Any]]:
+        """One streamed answer per round, each new (see _PROSE): its prefixes, as Dify sends them."""
+        answers = [stream_prefixes(prose(ANSWER_CHARS, pii_every, variant=n)) for n in variants]
+        series_params = iter([[ModerationOutputParams(app_id="bench", text=t) for t in a] for a in answers])
 
         def series() -> None:
-            for params in answer_params:
+            for params in next(series_params):
                 realistic.moderate_output(params)
 
         return answers, series
 
     # An answer with PII in a few places (every 5th paragraph), and one with it in every paragraph.
-    answers, series = series_of(prose(ANSWER_CHARS, pii_every=5))
+    sample = ModerationOutputParams(app_id="bench", text=prose(ANSWER_CHARS, pii_every=5, variant=99))
+    assert realistic.moderate_output(sample).flagged is True  # the PII is masked
+    answers, series = series_of(pii_every=5, variants=range(5))
     series_total = best_of(series, 5)
-    dense_total = best_of(series_of(prose(ANSWER_CHARS, pii_every=1))[1], 5)
-    handler_total = handler_series(realistic, answers)
+    dense_total = best_of(series_of(pii_every=1, variants=range(5, 10))[1], 5)
+    handler_total = handler_series(realistic, series_of(pii_every=5, variants=range(10, 15))[0])
 
     ms = 1000
     print(f"Moderation speed: {KEYWORDS:,} keywords; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
@@ -179,7 +205,7 @@ def main() -> int:
         step = f"  ({seconds / by_size[kb // 2]:.2f}x the {kb // 2} KB cost)" if kb // 2 in by_size else ""
         print(f"    {kb:3d} KB: {seconds * ms:7.3f} ms  ({seconds / kb * 1e6:6.1f} us per KB){step}")
     print(
-        f"  streamed {ANSWER_CHARS:,}-character answer, {len(answers)} output calls (text so far each time):\n"
+        f"  streamed {ANSWER_CHARS:,}-character answer, {len(answers[0])} output calls (text so far each time):\n"
         f"    through ModerationPolicy.moderate_output: {series_total * ms:7.2f} ms in total"
         f"  ({series_total / dify:.4f}x the loop; target <= {MAX_SERIES_RATIO:.4f}x)\n"
         f"    the same with PII in every paragraph (for reference): {dense_total * ms:7.2f} ms in total\n"

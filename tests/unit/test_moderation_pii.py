@@ -213,3 +213,19 @@ def test_where_several_types_match_the_best_validated_wins(text: str, expected: 
 def test_a_phone_number_does_not_swallow_a_small_number_after_it() -> None:
     text = "call +1 415 555 0100 2 times or 090-1234-5678 3 times"
     assert found("phone", text) == ["+1 415 555 0100", "090-1234-5678"]
+
+
+def test_a_finder_judging_a_streamed_answer_again_finds_what_a_fresh_one_finds() -> None:
+    """Output moderation resends the whole answer so far: numbers judged before are remembered, and a number cut by
+    the end of the text (or changed around it) is judged again once the text grows."""
+    answer = (
+        "Pay with 4111 1111 1111 1111 today. Call +44 20 7946 0958, ref 2024-05-17 12, card 4111 1111 1111 1111 123 "
+        "and id 11010519491231002X; the last digits come later: 5555 5555 5555 4444"
+    )
+    streaming = PiiFinder(PII_TYPES)
+    for end in [*range(20, len(answer), 17), len(answer)]:
+        prefix = answer[:end]
+        assert streaming.find(prefix) == PiiFinder(PII_TYPES).find(prefix), prefix
+    spans = [answer[start:stop] for _, start, stop in streaming.find(answer)]
+    assert spans[-1] == "5555 5555 5555 4444"
+    assert "5555 5555 5555 444" not in [answer[:-1][s:e] for _, s, e in streaming.find(answer[:-1])]

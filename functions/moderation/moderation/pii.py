@@ -271,6 +271,7 @@ _EMAIL_LOCAL_MAX = 64
 
 # Runs of digits with at most two separators between digits ("(415) 555-0100"); a run is one candidate.
 _RUN_SEPARATORS = " ().+-"
+MAX_CACHED_VERDICTS = 4096  # numeric runs remembered per finder, a few hundred KB at most
 _RUN_SEPARATOR_SET = frozenset(_RUN_SEPARATORS)
 
 
@@ -304,6 +305,7 @@ class PiiFinder:
             (_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric if pii_type != "ipv4"), default=1_000
         )
         self._email = "email" in pii_types
+        self._verdicts: dict[tuple[str, int, int], tuple[tuple[PiiType, int, int], ...]] = {}
         self._scanned = [pii_type for pii_type in PII_TYPES if pii_type in pii_types and pii_type in _SCANNED]
 
     def find(self, text: str) -> list[tuple[PiiType, int, int]]:
@@ -347,8 +349,19 @@ class PiiFinder:
             start, end = run.span()
             if end - start < self._shortest_not_ipv4 and run.group().count(".") < 3:
                 continue
-            found = list(self._numeric_at(text, start, end))
-            yield from found or self._numbers_within(text, start, run.group())
+            # A run's verdict depends on it and on at most two characters either side (see _numeric_at); output
+            # moderation sends the same runs again with every longer text, so the verdict is kept by that window.
+            lead = max(0, start - 2)
+            window = (text[lead : end + 2], start - lead, end - lead)
+            found = self._verdicts.get(window)
+            if found is None:
+                if len(self._verdicts) >= MAX_CACHED_VERDICTS:
+                    self._verdicts.clear()
+                found = self._verdicts[window] = self._numeric_in(*window)
+            yield from ((pii_type, lead + first, lead + last) for pii_type, first, last in found)
+
+    def _numeric_in(self, text: str, start: int, end: int) -> tuple[tuple[PiiType, int, int], ...]:
+        return tuple(self._numeric_at(text, start, end)) or tuple(self._numbers_within(text, start, text[start:end]))
 
     def _numeric_at(self, text: str, start: int, end: int) -> Iterator[tuple[PiiType, int, int]]:
         """The types `text[start:end]` (digits at both ends) is, taking a phone's leading "+" or "(" and a Chinese
