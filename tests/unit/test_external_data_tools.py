@@ -249,3 +249,13 @@ def test_cache_drops_the_least_recently_used_beyond_its_size() -> None:
     assert cache.get("a") == "A"  # now "b" is the least recently used
     cache.put("c", "C")
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
+
+
+def test_the_complete_example_in_the_readme_loads_and_has_every_kind() -> None:
+    example = Path(__file__).resolve().parents[2] / "functions/external_data_tool/examples/external-data-tools.json"
+    tools = ToolRegistry.load(example)
+    document = json.loads(example.read_text(encoding="utf-8"))
+    kinds = {tool["kind"] for tool in document["tools"].values()}
+    assert kinds == {"template", "http", "dynamodb", "bedrock_knowledge_base", "python"}
+    assert set(tools.tools) == set(document["tools"])
+    assert document["apps"]
