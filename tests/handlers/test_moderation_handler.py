@@ -4,9 +4,11 @@ and metrics of each decision (rule ids and categories, never what the user wrote
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.handlers.conftest import Handler, call, load_handler
@@ -143,3 +145,44 @@ def test_streamed_output_series_masks_every_call(moderation: Handler) -> None:
         body = moderate_output(moderation, text)
         assert "ana@example.com" not in body["text"]
         assert body["text"].count("[EMAIL]") == text.count("ana@example.com")
+
+
+def test_policy_from_ssm_is_reloaded_and_a_broken_new_version_keeps_the_last_good(
+    capsys: pytest.CaptureFixture[str],
+    runtime: dict[str, str],
+    secrets: Any,
+    secret_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As deployed with ModerationPolicySsmParameter: the function follows the parameter (TTL 0 here: every request
+    looks), and a policy that no longer loads is logged and ignored, the last good one kept."""
+    secrets.create_secret(Name=secret_name, SecretString=KEY)
+    ssm = boto3.client("ssm", endpoint_url=runtime["AWS_ENDPOINT_URL"])
+    name = f"/test/policy-{uuid.uuid4().hex[:8]}"
+
+    def publish(keyword: str) -> None:
+        rule = {"id": "word", "category": "test", "action": "block", "keywords": [keyword]}
+        policy = {"default": {"input": {"preset_response": f"no {keyword}", "rules": [rule]}}}
+        ssm.put_parameter(Name=name, Type="SecureString", Value=json.dumps(policy), Overwrite=True)
+
+    publish("apple")
+    handler = load_handler(
+        "moderation",
+        monkeypatch,
+        API_KEY_SECRET_ID=secret_name,
+        MODERATION_POLICY_SSM_PARAMETER=name,
+        MODERATION_POLICY_TTL_SECONDS="0",
+    )
+    assert moderate_input(handler, {}, "an apple")["preset_response"] == "no apple"
+    publish("pear")
+    assert moderate_input(handler, {}, "an apple")["flagged"] is False
+    assert moderate_input(handler, {}, "a pear")["preset_response"] == "no pear"
+    broken = {"default": {"input": {"rules": [{"id": "r", "category": "c", "action": "block", "regex": "("}]}}}
+    ssm.put_parameter(Name=name, Type="String", Value=json.dumps(broken), Overwrite=True)
+    assert moderate_input(handler, {}, "a pear")["preset_response"] == "no pear"
+    warnings = [
+        r for r in records(capsys.readouterr().out) if str(r.get("message", "")).startswith("config reload failed")
+    ]
+    assert warnings
+    assert warnings[-1]["config_source"] == f"ssm:{name}"
+    assert "default.input.rules.0.regex" in warnings[-1]["reason"]
