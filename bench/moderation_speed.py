@@ -25,7 +25,7 @@ from dify_extension.protocol import ModerationOutputParams, Point
 from dify_extension.routes import MODERATION_PATH
 from local_api.events import LambdaContext, dify_event
 from moderation.moderator import Moderator
-from moderation.pii import PII_TYPES
+from moderation.pii import PII_TYPES, luhn_valid
 from moderation.policy import ModerationPolicy
 
 KEYWORDS = 10_000
@@ -57,11 +57,7 @@ _PII = "Write to ana.lima{n}@example.com or call +44 20 7946 {phone}; card {card
 def _luhn_card(serial: int) -> str:
     """A 16-digit Visa-like number that passes the Luhn check, grouped by four."""
     body = f"411111{serial:09d}"
-    total = sum(
-        int(digit) if index % 2 else (2 * int(digit) - 9 if int(digit) > 4 else 2 * int(digit))
-        for index, digit in enumerate(reversed(body))
-    )
-    number = body + str(-total % 10)
+    number = next(body + digit for digit in "0123456789" if luhn_valid(body + digit))
     return " ".join(number[start : start + 4] for start in range(0, 16, 4))
 
 

@@ -42,6 +42,7 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     (folder / "orders_example.py").write_text(
         textwrap.dedent(
             """
+            import datetime
             import time
 
             from external_data_tool.python_tool import ToolRequest
@@ -59,6 +60,9 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
             def two_arguments(request, extra):
                 return ""
+
+            def with_a_date(request: ToolRequest) -> dict:
+                return {"when": datetime.date(2026, 1, 2)}
 
             NOT_A_FUNCTION = 3
             """
@@ -87,6 +91,13 @@ def test_an_exception_is_a_502_naming_only_its_type(
         tools.query(params({"order": "boom"}))
     assert (caught.value.status, str(caught.value)) == (502, "tool t: raised RuntimeError")
     assert "secret detail" not in capsys.readouterr().out
+
+
+def test_a_result_that_is_not_json_data_is_a_502(tmp_path: Path, user_module: str) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:with_a_date")
+    with pytest.raises(UpstreamError) as caught:
+        tools.query(params())
+    assert (caught.value.status, str(caught.value)) == (502, "tool t: returned a dict that is not JSON data")
 
 
 def test_an_exception_with_a_fallback_answers_it(tmp_path: Path, user_module: str) -> None:

@@ -1,9 +1,7 @@
 """What every tool kind shares: result templates, the result cap, fallback on failure, the TTL cache, retries within a
 time budget. Plain Python; each kind (http_tool, dynamodb_tool, ...) adds only its fetch."""
 
-import contextvars
 import json
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -14,6 +12,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from dify_extension.deadline import DeadlineExceeded, run_within
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.templates import REQUEST_ROOTS, Template, TemplateError, compile_template, is_empty, to_text
@@ -56,27 +55,11 @@ def compile_at(loc: tuple[str | int, ...], source: str, **options: Any) -> Templ
 
 
 def within(seconds: float, function: Callable[[], T], cause: str) -> T:
-    """`function()`, or ToolFailure(cause, timed out) once `seconds` have passed, whatever it is blocked on (a DNS
-    lookup, a TLS handshake, user code). It runs in a daemon thread with the caller's context (log keys); Python
-    cannot stop a thread, so a late one runs on until it ends by itself, its outcome dropped."""
-    outcome: list[tuple[bool, Any]] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            outcome.append((True, function()))
-        except BaseException as error:
-            outcome.append((False, error))
-        finally:
-            done.set()
-
-    threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True).start()
-    if not done.wait(max(0.0, seconds)):
-        raise ToolFailure(cause, retryable=True, timed_out=True)
-    succeeded, value = outcome[0]
-    if succeeded:
-        return value  # type: ignore[no-any-return]
-    raise value
+    """`function()`, or ToolFailure(cause, timed out) once `seconds` have passed (see dify_extension.deadline)."""
+    try:
+        return run_within(seconds, function)
+    except DeadlineExceeded:
+        raise ToolFailure(cause, retryable=True, timed_out=True) from None
 
 
 def request_scope(params: ExternalDataToolParams) -> Scope:

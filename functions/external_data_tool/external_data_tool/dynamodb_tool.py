@@ -17,7 +17,20 @@ from external_data_tool.base import RetryingTool, Scope, compile_at, config_erro
 from external_data_tool.templates import REQUEST_ROOTS, Template
 
 TABLE_NAME = r"^[A-Za-z0-9_.\-]{3,255}$"
+# DynamoDB's range for numbers (besides zero).
+SMALLEST_NUMBER = Decimal("1E-130")
+NUMBER_LIMIT = Decimal("1E+126")
 SORT_OPERATORS = {"=": "#sk = :sk", "<": "#sk < :sk", "<=": "#sk <= :sk", ">": "#sk > :sk", ">=": "#sk >= :sk"}
+
+
+def _storable(number: Decimal) -> bool:
+    """A number DynamoDB can hold (else no item can have it, and DynamoDB would refuse the request): finite, at most
+    38 significant digits, magnitude 1E-130 to below 1E+126, or zero."""
+    if not number.is_finite():
+        return False
+    if number.is_zero():
+        return True
+    return len(number.normalize().as_tuple().digits) <= 38 and SMALLEST_NUMBER <= abs(number) < NUMBER_LIMIT
 
 
 class KeyValue(BaseModel):
@@ -91,7 +104,7 @@ class DynamoDbTool(RetryingTool):
                 number = Decimal(text)
             except InvalidOperation:
                 return None
-            if not number.is_finite():
+            if not _storable(number):
                 return None
             text = str(number)
         return {key.type: text}

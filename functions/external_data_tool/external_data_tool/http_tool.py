@@ -71,10 +71,17 @@ class SecretHeader(BaseModel):
             raise ValueError("must not contain line breaks")
         return text
 
-    def value(self) -> str:
-        now = time.monotonic()
-        if self._cached is not None and self._cached[0] > now:
+    def cached(self) -> str | None:
+        """The header, if it was read less than `cache_ttl_seconds` ago."""
+        if self._cached is not None and self._cached[0] > time.monotonic():
             return self._cached[1]
+        return None
+
+    def value(self) -> str:
+        """The header, read from Secrets Manager unless cached."""
+        now = time.monotonic()
+        if (header := self.cached()) is not None:
+            return header
         try:
             secret = SecretsManagerClient.from_environment().get_secret_string(self.secret, "AWSCURRENT")
         except SecretsManagerError as error:
@@ -283,6 +290,8 @@ class HttpTool(RetryingTool):
         for name, value in step.headers.items():
             if isinstance(value, str):
                 headers[name] = value
+            elif (cached := value.cached()) is not None:
+                headers[name] = cached
             else:  # Secrets Manager's time counts within the budget
                 timed_out = "upstream credentials unavailable (timed out)"
                 headers[name] = within(deadline - time.monotonic(), value.value, timed_out)

@@ -98,7 +98,12 @@ class PythonTool(FetchingTool):
 
     def _call(self, request: ToolRequest) -> Any:
         try:
-            return self._function(request)
+            result = self._function(request)
         except Exception as error:
             # The message could quote the user's values: only the exception's type is reported (and logged).
             raise ToolFailure(f"raised {type(error).__name__}") from None
+        # What the template renders must be JSON's kind of data (text, numbers, lists, objects), as fetched data is.
+        try:
+            return json.loads(json.dumps(result, ensure_ascii=False))
+        except (TypeError, ValueError):
+            raise ToolFailure(f"returned a {type(result).__name__} that is not JSON data") from None

@@ -144,18 +144,14 @@ class _Each(_Node):
 class Template:
     """A compiled template. `render(scope)` takes a mapping with the roots (query, app_id, inputs, result...)."""
 
-    __slots__ = ("_nodes", "paths", "source")
+    __slots__ = ("_nodes", "paths", "request_fields")
 
-    def __init__(self, source: str, nodes: list[_Node], paths: list[str]) -> None:
-        self.source = source
+    def __init__(self, nodes: list[_Node], paths: list[str]) -> None:
         self._nodes = nodes
         self.paths = tuple(paths)
         """Every path the template reads, as written (e.g. "inputs.location", "result.current")."""
-
-    @property
-    def request_fields(self) -> frozenset[str]:
+        self.request_fields = frozenset(path for path in self.paths if path.partition(".")[0] in REQUEST_ROOTS)
         """The request values it reads: "query", "app_id", "inputs.NAME"."""
-        return frozenset(path for path in self.paths if path.partition(".")[0] in REQUEST_ROOTS)
 
     @property
     def is_single_value(self) -> bool:
@@ -192,7 +188,7 @@ def compile_template(
         compiler.tag(match.group(0), match.group(1))
     if position < len(source):
         compiler.body.append(_Text(source[position:]))
-    return compiler.finish(source)
+    return compiler.finish()
 
 
 class _Compiler:
@@ -258,11 +254,11 @@ class _Compiler:
         self.paths.append(path.text)
         return path
 
-    def finish(self, source: str) -> Template:
+    def finish(self) -> Template:
         if len(self.stack) > 1:
             kind = self.stack[-1][0]
             raise TemplateError(f"{{{{#{kind}}}}} is never closed with {{{{/{kind}}}}}")
-        return Template(source, self.nodes, self.paths)
+        return Template(self.nodes, self.paths)
 
 
 def _hint(roots: frozenset[str]) -> str:

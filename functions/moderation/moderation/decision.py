@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from moderation.outcome import Action, Hit, Stage
+from moderation.outcome import Action, Hit, Stage, apply_masks
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
@@ -85,26 +85,11 @@ def _apply_rules(policy: StagePolicy, texts: dict[str, str], hits: dict[str, Hit
             if rule.action == "block":
                 first_block = found.rule if first_block is None else min(first_block, found.rule)
             else:
-                masks.append((found.start, -found.end, found.rule, rule.replacement_for(found.pii_type)))
+                masks.append((found.rule, found.start, found.end, rule.replacement_for(found.pii_type)))
         if masks:
-            texts[key] = _apply_masks(text, masks)
+            # In rule order, so that of two masks of the same span the first rule's replacement wins.
+            texts[key] = apply_masks(text, [(start, end, replacement) for _, start, end, replacement in sorted(masks)])
     return None if first_block is None else policy.rules[first_block].preset_response or ""
-
-
-def _apply_masks(text: str, masks: list[tuple[int, int, int, str]]) -> str:
-    """Replace every masked span; overlapping spans become one, replaced by the earliest-starting (then longest,
-    then first rule's) replacement."""
-    pieces: list[str] = []
-    done = 0
-    for start, negative_end, _rule, replacement in sorted(masks):
-        end = -negative_end
-        if start < done:  # overlaps the span just replaced: extend it
-            done = max(done, end)
-            continue
-        pieces += [text[done:start], replacement]
-        done = end
-    pieces.append(text[done:])
-    return "".join(pieces)
 
 
 # Keys of the texts in `inputs`: "inputs.<name>", then ".<key>" / "[<index>]" for nested values; a name that is not

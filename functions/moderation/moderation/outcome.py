@@ -5,7 +5,7 @@ Plain classes, not dataclasses: generating dataclass methods costs cold-start ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
@@ -77,6 +77,21 @@ class DetectorOutcome:
 
     def __repr__(self) -> str:
         return f"DetectorOutcome(hits={self.hits!r}, blocked={self.blocked!r})"
+
+
+def apply_masks(text: str, masks: Iterable[tuple[int, int, str]]) -> str:
+    """`text` with every (start, end, replacement) span replaced. Overlapping spans become one, replaced by the
+    earliest-starting one's replacement (then the longest's, then the first given's)."""
+    pieces: list[str] = []
+    done = 0
+    for start, end, replacement in sorted(masks, key=lambda mask: (mask[0], -mask[1])):
+        if start < done:  # overlaps the span just replaced: extend it
+            done = max(done, end)
+            continue
+        pieces += [text[done:start], replacement]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 if TYPE_CHECKING:  # a Protocol class costs cold-start time, and only mypy needs it

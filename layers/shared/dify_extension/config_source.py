@@ -177,8 +177,8 @@ class ConfigSource(Generic[ModelT]):
         return cls.from_remote(model, remote, ttl_seconds=ttl, clock=clock, logger=logger)
 
     def current(self) -> ModelT:
-        if self._remote is not None and self._logger is not None and self._clock() >= self._due:
-            self._refresh(self._remote, self._logger)
+        if self._remote is not None and self._clock() >= self._due:
+            self._refresh(self._remote, self._logger or Logger())
         return self._value
 
     def _refresh(self, remote: Remote, logger: Logger) -> None:

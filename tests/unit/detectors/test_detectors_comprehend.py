@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from moderation.detectors.comprehend import ComprehendPii, ComprehendToxicity, mask_spans
+from moderation.detectors.comprehend import ComprehendPii, ComprehendToxicity
 from moderation.detectors.errors import BadResponseError
-from moderation.outcome import Action, Hit
+from moderation.outcome import Action, Hit, apply_masks
 
 
 def _toxic(toxicity: float, **labels: float) -> dict[str, Any]:
@@ -161,9 +161,9 @@ def test_pii_offsets_outside_the_text_are_a_bad_response(comprehend: tuple[Any, 
         ComprehendPii(client, None, "en").check("input", {"query": "Bob Li"})
 
 
-def test_mask_spans_merges_overlaps_and_keeps_the_rest_exact() -> None:
+def test_masks_merge_overlaps_and_keep_the_rest_exact() -> None:
     text = "call 555-0100 or mail bo@x.io now"
-    spans = [(22, 29, "EMAIL"), (5, 13, "PHONE"), (5, 9, "PIN")]
+    masks = [(22, 29, "[EMAIL]"), (5, 13, "[PHONE]"), (5, 9, "[PIN]"), (5, 13, "[SECOND]")]
 
-    assert mask_spans(text, spans) == "call [PHONE] or mail [EMAIL] now"
-    assert mask_spans(text, []) == text
+    assert apply_masks(text, masks) == "call [PHONE] or mail [EMAIL] now"
+    assert apply_masks(text, []) == text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -57,7 +56,6 @@ def _warning(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
 )
 def test_service_errors_follow_the_policy(
     bedrock: tuple[Any, Stubber],
-    pool: ThreadPoolExecutor,
     caplog: pytest.LogCaptureFixture,
     code: str,
     status: int,
@@ -65,7 +63,7 @@ def test_service_errors_follow_the_policy(
 ) -> None:
     client, stubber = bedrock
     stubber.add_client_error("apply_guardrail", service_error_code=code, http_status_code=status)
-    detector = GuardedDetector(BedrockGuardrail(client, "abc", "1"), policy(fail_closed=fail_closed), pool)
+    detector = GuardedDetector(BedrockGuardrail(client, "abc", "1"), policy(fail_closed=fail_closed))
 
     outcome = detector.check("input", TEXTS)
 
@@ -77,11 +75,11 @@ def test_service_errors_follow_the_policy(
 
 @pytest.mark.parametrize("fail_closed", [False, True])
 def test_a_bad_response_follows_the_policy(
-    comprehend: tuple[Any, Stubber], pool: ThreadPoolExecutor, caplog: pytest.LogCaptureFixture, fail_closed: bool
+    comprehend: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture, fail_closed: bool
 ) -> None:
     client, stubber = comprehend
     stubber.add_response("detect_toxic_content", {"ResultList": []})
-    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=fail_closed), pool)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=fail_closed))
 
     _assert_fails(detector.check("input", TEXTS), "comprehend.toxicity", fail_closed=fail_closed)
     assert _warning(caplog).error == "BadResponseError"  # type: ignore[attr-defined]
@@ -89,10 +87,10 @@ def test_a_bad_response_follows_the_policy(
 
 @pytest.mark.parametrize("fail_closed", [False, True])
 def test_a_refused_connection_follows_the_policy(
-    closed_endpoint: str, pool: ThreadPoolExecutor, caplog: pytest.LogCaptureFixture, fail_closed: bool
+    closed_endpoint: str, caplog: pytest.LogCaptureFixture, fail_closed: bool
 ) -> None:
     client = create_client("comprehend", REGION, 2.0, endpoint_url=closed_endpoint)
-    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=fail_closed), pool)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=fail_closed))
 
     _assert_fails(detector.check("output", TEXTS), "comprehend.toxicity", fail_closed=fail_closed)
     assert _warning(caplog).error == "EndpointConnectionError"  # type: ignore[attr-defined]
@@ -126,12 +124,10 @@ def test_the_deadline_holds_even_when_the_socket_would_wait_longer(
     silent_endpoint: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = create_client("comprehend", REGION, 1.5, endpoint_url=silent_endpoint)  # sockets wait 1.5 s per attempt
-    pool = ThreadPoolExecutor(max_workers=1)
-    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(timeout=0.2), pool)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(timeout=0.2))
 
     outcome = detector.check("input", TEXTS)
 
-    pool.shutdown(wait=False)  # the worker ends by itself when its socket times out
     _assert_fails(outcome, "comprehend.toxicity", fail_closed=False)
     assert _warning(caplog).error == "DeadlineExceeded"  # type: ignore[attr-defined]
 
@@ -147,23 +143,19 @@ def test_the_socket_timeouts_alone_end_a_silent_call(silent_endpoint: str) -> No
     assert type(raised.value).__name__ == "ReadTimeoutError"
 
 
-def test_a_5xx_is_retried_once_within_the_deadline(
-    error_server: Any, pool: ThreadPoolExecutor, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_5xx_is_retried_once_within_the_deadline(error_server: Any, caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://127.0.0.1:{error_server.server_address[1]}"
     client = create_client("comprehend", REGION, 2.0, endpoint_url=url)
-    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(), pool)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy())
 
     _assert_fails(detector.check("input", TEXTS), "comprehend.toxicity", fail_closed=False)
     assert error_server.requests == 2
     assert _warning(caplog).error == "InternalServerException"  # type: ignore[attr-defined]
 
 
-def test_a_stage_not_configured_is_not_sent(bedrock: tuple[Any, Stubber], pool: ThreadPoolExecutor) -> None:
+def test_a_stage_not_configured_is_not_sent(bedrock: tuple[Any, Stubber]) -> None:
     client, _ = bedrock  # nothing queued: a call would fail and show as "unavailable"
-    detector = GuardedDetector(
-        BedrockGuardrail(client, "abc", "1"), policy(fail_closed=True), pool, frozenset({"input"})
-    )
+    detector = GuardedDetector(BedrockGuardrail(client, "abc", "1"), policy(fail_closed=True), frozenset({"input"}))
 
     outcome = detector.check("output", {"text": SECRET_TEXT})
 
@@ -171,11 +163,11 @@ def test_a_stage_not_configured_is_not_sent(bedrock: tuple[Any, Stubber], pool: 
 
 
 def test_a_working_detector_passes_its_outcome_through(
-    comprehend: tuple[Any, Stubber], pool: ThreadPoolExecutor, caplog: pytest.LogCaptureFixture
+    comprehend: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture
 ) -> None:
     client, stubber = comprehend
     stubber.add_response("detect_toxic_content", {"ResultList": [{"Labels": [], "Toxicity": 0.9}, {"Toxicity": 0.0}]})
-    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=True), pool)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(fail_closed=True))
 
     outcome = detector.check("input", TEXTS)
 

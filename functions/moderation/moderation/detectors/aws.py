@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import botocore.session
@@ -61,19 +60,17 @@ def build_detectors(
 ) -> tuple[Detector, ...]:
     """Clients are created now, during init: a first request would otherwise spend its deadline creating them."""
     region = _region(environ)
-    # Two workers per detector: a call cut by its deadline may hold one until its socket times out.
-    pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="detector")
     detectors: list[Detector] = []
     if guardrail is not None:
         client = create_client("bedrock-runtime", region, policy.timeout_seconds)
         inner = BedrockGuardrail(client, guardrail.identifier, guardrail.version)
-        detectors.append(GuardedDetector(inner, policy, pool, guardrail.stages))
+        detectors.append(GuardedDetector(inner, policy, guardrail.stages))
     if toxicity is not None or pii is not None:
         comprehend = create_client("comprehend", region, policy.timeout_seconds)
         if toxicity is not None:
             toxic = ComprehendToxicity(comprehend, toxicity.thresholds, toxicity.language_code)
-            detectors.append(GuardedDetector(toxic, policy, pool, toxicity.stages))
+            detectors.append(GuardedDetector(toxic, policy, toxicity.stages))
         if pii is not None:
             masker = ComprehendPii(comprehend, pii.entity_types, pii.language_code)
-            detectors.append(GuardedDetector(masker, policy, pool, pii.stages))
+            detectors.append(GuardedDetector(masker, policy, pii.stages))
     return tuple(detectors)

@@ -9,7 +9,7 @@ from typing import Any
 from moderation.detectors.chunks import byte_bounded_spans
 from moderation.detectors.environment import OVERALL_TOXICITY
 from moderation.detectors.errors import BadResponseError
-from moderation.outcome import Action, DetectorOutcome, Hit, Stage
+from moderation.outcome import Action, DetectorOutcome, Hit, Stage, apply_masks
 
 # DetectToxicContent: at most 10 segments of at most 1 KB each (10 KB in all); KB read as 1,000 bytes to be safe.
 TOXICITY_SEGMENT_BYTES = 1_000
@@ -65,21 +65,6 @@ class ComprehendToxicity:
         return DetectorOutcome(dict(texts), hits, blocked=bool(hits))
 
 
-def mask_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` with each (start, end, type) span replaced by "[type]"; a span overlapping an earlier (or, from the same
-    start, a longer) one is merged into it."""
-    parts: list[str] = []
-    position = 0
-    for start, end, entity_type in sorted(spans, key=lambda span: (span[0], -span[1])):
-        if start < position:  # overlaps the previous span: extend what that one covers
-            position = max(position, end)
-            continue
-        parts += [text[position:start], f"[{entity_type}]"]
-        position = end
-    parts.append(text[position:])
-    return "".join(parts)
-
-
 class ComprehendPii:
     """One DetectPiiEntities call per non-blank text (per 100 KB of it). Comprehend's offsets count characters
     (Unicode code points), as Python's string indices do, and EndOffset is exclusive."""
@@ -108,6 +93,6 @@ class ComprehendPii:
         types: dict[str, None] = {}
         for key, text in texts.items():
             spans = self._spans(text)
-            masked[key] = mask_spans(text, spans) if spans else text
+            masked[key] = apply_masks(text, [(start, end, f"[{kind}]") for start, end, kind in spans])
             types.update(dict.fromkeys(entity_type for _, _, entity_type in spans))
         return DetectorOutcome(masked, tuple(Hit(f"comprehend.pii.{name}", "pii", Action.MASK) for name in types))

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from dify_extension.settings import seconds_setting
 from moderation.outcome import Stage
 
 if TYPE_CHECKING:
@@ -119,17 +120,16 @@ def _failure_policy(environ: Mapping[str, str]) -> FailurePolicy:
     mode = _value(environ, "DETECTOR_FAILURE_MODE").lower() or "open"
     if mode not in {"open", "closed"}:
         raise _problem("DETECTOR_FAILURE_MODE", _value(environ, "DETECTOR_FAILURE_MODE"), 'expected "open" or "closed"')
-    raw_timeout = _value(environ, "DETECTOR_TIMEOUT_SECONDS")
-    timeout = DEFAULT_TIMEOUT_SECONDS
-    if raw_timeout:
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            timeout = math.nan
-        if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_SECONDS):
-            raise _problem(
-                "DETECTOR_TIMEOUT_SECONDS", raw_timeout, f"expected seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}"
-            )
+    try:
+        timeout = seconds_setting(environ, "DETECTOR_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
+    except ValueError:
+        timeout = math.nan  # refused below, in this module's words
+    if not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+        raise _problem(
+            "DETECTOR_TIMEOUT_SECONDS",
+            _value(environ, "DETECTOR_TIMEOUT_SECONDS"),
+            f"expected seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}",
+        )
     # Not stripped: the response is shown as typed (only an all-blank value counts as unset).
     response = environ.get("DETECTOR_UNAVAILABLE_RESPONSE", "")
     return FailurePolicy(mode == "closed", response if response.strip() else DEFAULT_UNAVAILABLE_RESPONSE, timeout)

@@ -5,12 +5,12 @@ with the "unavailable" response (fail closed)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeoutError
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
+from dify_extension.deadline import DeadlineExceeded, run_within
 from moderation.detectors.environment import ALL_STAGES, FailurePolicy
 from moderation.outcome import Action, DetectorOutcome, Hit, Stage
 
@@ -23,7 +23,7 @@ logger = Logger(child=True)
 def error_code(error: BaseException) -> str:
     """What the log may say about a failure: AWS's error code, or the exception's class; never its message, which
     can quote the request."""
-    if isinstance(error, FutureTimeoutError):
+    if isinstance(error, DeadlineExceeded):
         return "DeadlineExceeded"
     response: Any = getattr(error, "response", None)  # botocore's ClientError carries the parsed error
     if isinstance(response, dict):
@@ -41,24 +41,20 @@ class GuardedDetector:
         self,
         detector: Detector,
         policy: FailurePolicy,
-        pool: ThreadPoolExecutor,
         stages: frozenset[Stage] = ALL_STAGES,
     ) -> None:
         self.name = detector.name
         self._detector = detector
         self._policy = policy
-        self._pool = pool
         self._stages = stages
 
     def check(self, stage: Stage, texts: Mapping[str, str]) -> DetectorOutcome:
         snapshot = dict(texts)  # the worker may outlive this call; it must not see later changes
         if stage not in self._stages:
             return DetectorOutcome(snapshot)
-        future = self._pool.submit(self._detector.check, stage, snapshot)
         try:
-            return future.result(timeout=self._policy.timeout_seconds)
+            return run_within(self._policy.timeout_seconds, partial(self._detector.check, stage, snapshot))
         except Exception as error:  # any failure of an optional AWS service goes to the policy
-            future.cancel()  # if it is still queued, it never runs
             return self._unavailable(stage, snapshot, error)
 
     def _unavailable(self, stage: Stage, texts: dict[str, str], error: Exception) -> DetectorOutcome:
