@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_api.events import LambdaContext, http_api_event
+from local_api.events import LambdaContext, dify_event, http_api_event
 from tests.handlers.conftest import FUNCTIONS, ROOT, Handler, call, load_handler
 from tests.tools.fake_upstream import FakeUpstream, Reply, dripping_server, weather_tools_file
 
@@ -116,6 +116,19 @@ def test_an_upstream_that_drips_headers_is_a_504_within_the_budget(tools_handler
         elapsed = time.monotonic() - started
     assert answer == (504, {"error": "tool t: upstream timed out"})
     assert elapsed < 1 + 0.5
+
+
+def test_the_functions_remaining_time_bounds_a_larger_budget(tools_handler: Any, tmp_path: Path) -> None:
+    """Lambda's time left, less the answer margin, caps the tool's budget: the function answers before its timeout,
+    whatever ran before in the request."""
+    with dripping_server(b"HTTP/1.1 200 OK\r\n", b"X-Drip: 1\r\n", every=0.2, for_seconds=5.0) as address:
+        tool = {"kind": "http", "steps": [{"url": f"http://{address}/x"}], "timeout_seconds": 5, "budget_seconds": 10}
+        handler = tools_handler(write(tmp_path, {"t": tool}))
+        started = time.monotonic()
+        response = handler(dify_event(PATH, query("t", {}), KEY), LambdaContext("test", timeout_seconds=1.5))
+        elapsed = time.monotonic() - started
+    assert (response["statusCode"], json.loads(response["body"])) == (504, {"error": "tool t: upstream timed out"})
+    assert elapsed < 1.5
 
 
 def test_an_upstream_failure_with_a_fallback_is_a_200(

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from dify_extension.deadline import DeadlineExceeded, run_within
+from dify_extension.deadline import DeadlineExceeded, run_within, time_left
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.templates import REQUEST_ROOTS, Template, TemplateError, compile_template, is_empty, to_text
@@ -162,7 +162,8 @@ class FetchingTool(BaseTool):
         return self.lookup_fields()
 
     def deadline(self) -> float:
-        return time.monotonic() + self.budget_seconds
+        """The budget from now, or the request's own deadline if that comes first."""
+        return time.monotonic() + time_left(self.budget_seconds)
 
     def cache_key(self, scope: Scope) -> str:
         """What the answer depends on: the request values any of the tool's templates read."""

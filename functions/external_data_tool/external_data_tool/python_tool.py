@@ -22,6 +22,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from dify_extension.deadline import time_left
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.base import FetchingTool, Scope, ToolFailure, config_error, within
 
@@ -94,7 +95,8 @@ class PythonTool(FetchingTool):
             query=params.query,
             settings=self.settings,
         )
-        return {"result": within(self.budget_seconds, partial(self._call, request), "function timed out")}
+        budget = time_left(self.budget_seconds)
+        return {"result": within(budget, partial(self._call, request), "function timed out")}
 
     def _call(self, request: ToolRequest) -> Any:
         try:

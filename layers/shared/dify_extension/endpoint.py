@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from dify_extension.auth import AuthError, bearer_token
+from dify_extension.deadline import request_time
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError
 from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
@@ -83,7 +84,13 @@ class Endpoint:
         self._keys = keys
         self.logger = Logger()
         self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
-        self.lambda_handler = self.logger.inject_lambda_context(clear_state=True)(self._handle)
+        self.lambda_handler = self.logger.inject_lambda_context(clear_state=True)(self._handle_in_time)
+
+    def _handle_in_time(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # What Lambda has left for this request bounds every tool and detector (dify_extension.deadline).
+        remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+        with request_time(remaining_ms() / 1000 if callable(remaining_ms) else None):
+            return self._handle(event, context)
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()

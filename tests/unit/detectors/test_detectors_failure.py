@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from dify_extension.deadline import ANSWER_MARGIN_SECONDS, request_time
 from moderation.detectors import detectors_from_environment
 from moderation.detectors.aws import create_client
 from moderation.detectors.comprehend import ComprehendToxicity
@@ -130,6 +131,23 @@ def test_the_deadline_holds_even_when_the_socket_would_wait_longer(
 
     _assert_fails(outcome, "comprehend.toxicity", fail_closed=False)
     assert _warning(caplog).error == "DeadlineExceeded"  # type: ignore[attr-defined]
+
+
+def test_the_requests_time_left_cuts_a_detector_before_its_own_timeout(
+    silent_endpoint: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Earlier work in the request (a key re-read, other detectors) leaves less than DETECTOR_TIMEOUT_SECONDS: the
+    detector gets what is left, so the function answers before its own timeout."""
+    client = create_client("comprehend", REGION, 2.0, endpoint_url=silent_endpoint)
+    detector = GuardedDetector(ComprehendToxicity(client, THRESHOLDS, "en"), policy(timeout=2.0))
+
+    started = time.monotonic()
+    with request_time(ANSWER_MARGIN_SECONDS + 0.2):
+        outcome = detector.check("input", TEXTS)
+
+    _assert_fails(outcome, "comprehend.toxicity", fail_closed=False)
+    assert _warning(caplog).error == "DeadlineExceeded"  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 1.5  # well before the detector's own 2 s
 
 
 def test_the_socket_timeouts_alone_end_a_silent_call(silent_endpoint: str) -> None:

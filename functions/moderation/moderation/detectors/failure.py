@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from dify_extension.deadline import DeadlineExceeded, run_within
+from dify_extension.deadline import DeadlineExceeded, run_within, time_left
 from moderation.detectors.environment import ALL_STAGES, FailurePolicy
 from moderation.outcome import Action, DetectorOutcome, Hit, Stage
 
@@ -53,7 +53,8 @@ class GuardedDetector:
         if stage not in self._stages:
             return DetectorOutcome(snapshot)
         try:
-            return run_within(self._policy.timeout_seconds, partial(self._detector.check, stage, snapshot))
+            timeout = time_left(self._policy.timeout_seconds)  # earlier detectors count against the request's time
+            return run_within(timeout, partial(self._detector.check, stage, snapshot))
         except Exception as error:  # any failure of an optional AWS service goes to the policy
             return self._unavailable(stage, snapshot, error)
 
