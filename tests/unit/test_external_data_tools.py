@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dify_extension.config_files import ConfigFileError
+from dify_extension.config_files import ConfigFileError, load_config_file
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.base import TtlCache
@@ -31,12 +31,12 @@ def write_tools(tmp_path: Path, document: object) -> Path:
 
 def registry(tmp_path: Path, **templates: str) -> ToolRegistry:
     tools = {name: {"kind": "template", "template": template} for name, template in templates.items()}
-    return ToolRegistry.load(write_tools(tmp_path, {"tools": tools}))
+    return load_config_file(ToolRegistry, write_tools(tmp_path, {"tools": tools}))
 
 
 @pytest.fixture(scope="module")
 def bundled() -> ToolRegistry:
-    return ToolRegistry.load(BUNDLED_TOOLS)
+    return load_config_file(ToolRegistry, BUNDLED_TOOLS)
 
 
 def test_the_bundled_file_has_the_weather_sample(bundled: ToolRegistry) -> None:
@@ -109,7 +109,7 @@ def test_unknown_tool_variable_message_stays_short(tmp_path: Path) -> None:
 
 def test_empty_registry_says_none_configured(tmp_path: Path) -> None:
     """A file with no tools loads, and every query says nothing is configured."""
-    tools = ToolRegistry.load(write_tools(tmp_path, {"tools": {}}))
+    tools = load_config_file(ToolRegistry, write_tools(tmp_path, {"tools": {}}))
     with pytest.raises(InvalidRequestError, match="none"):
         tools.query(params("weather", {}))
 
@@ -165,7 +165,7 @@ def test_bad_tools_file_names_the_file_and_the_place(tmp_path: Path, document: o
     """A tools file that cannot be used raises ConfigFileError naming the file and where in it."""
     path = write_tools(tmp_path, document)
     with pytest.raises(ConfigFileError) as caught:
-        ToolRegistry.load(path)
+        load_config_file(ToolRegistry, path)
     message = str(caught.value)
     assert str(path) in message
     assert f"{place}:" in message
@@ -175,7 +175,7 @@ def test_unknown_placeholder_is_quoted_with_a_hint(tmp_path: Path) -> None:
     """The error for `{{secret}}` shows the placeholder and the ones that are allowed."""
     path = write_tools(tmp_path, {"tools": {"t": {"kind": "template", "template": "a {{secret}} b"}}})
     with pytest.raises(ConfigFileError) as caught:
-        ToolRegistry.load(path)
+        load_config_file(ToolRegistry, path)
     assert "{{secret}}" in str(caught.value)
     assert "{{inputs.NAME}}" in str(caught.value)
 
@@ -184,14 +184,14 @@ def test_missing_tools_file_names_the_file(tmp_path: Path) -> None:
     """A tools file that does not exist raises ConfigFileError naming it."""
     path = tmp_path / "nope.json"
     with pytest.raises(ConfigFileError) as caught:
-        ToolRegistry.load(path)
+        load_config_file(ToolRegistry, path)
     assert str(path) in str(caught.value)
 
 
 def test_the_kind_error_lists_the_kinds(tmp_path: Path) -> None:
     path = write_tools(tmp_path, {"tools": {"t": {"kind": "sql"}}})
     with pytest.raises(ConfigFileError, match=r"tools\.t\.kind: unknown kind; use template, http, dynamodb, "):
-        ToolRegistry.load(path)
+        load_config_file(ToolRegistry, path)
 
 
 def test_app_tools_replace_or_add_for_that_app_only(tmp_path: Path) -> None:
@@ -205,7 +205,7 @@ def test_app_tools_replace_or_add_for_that_app_only(tmp_path: Path) -> None:
             }
         },
     }
-    tools = ToolRegistry.load(write_tools(tmp_path, document))
+    tools = load_config_file(ToolRegistry, write_tools(tmp_path, document))
 
     assert tools.query(params("greeting", {}, app_id="app-fr")).result == "Bonjour"
     assert tools.query(params("faq", {}, app_id="app-fr")).result == "F"
@@ -218,8 +218,9 @@ def test_app_tools_replace_or_add_for_that_app_only(tmp_path: Path) -> None:
 
 
 def test_the_result_is_capped(tmp_path: Path) -> None:
-    tools = ToolRegistry.load(
-        write_tools(tmp_path, {"tools": {"t": {"kind": "template", "template": "{{query}}", "max_result_chars": 5}}})
+    tools = load_config_file(
+        ToolRegistry,
+        write_tools(tmp_path, {"tools": {"t": {"kind": "template", "template": "{{query}}", "max_result_chars": 5}}}),
     )
     assert tools.query(params("t", {}, "ab東京🌧xyz")).result == "ab東京🌧"
 
@@ -253,7 +254,7 @@ def test_cache_drops_the_least_recently_used_beyond_its_size() -> None:
 
 def test_the_complete_example_in_the_readme_loads_and_has_every_kind() -> None:
     example = Path(__file__).resolve().parents[2] / "functions/external_data_tool/examples/external-data-tools.json"
-    tools = ToolRegistry.load(example)
+    tools = load_config_file(ToolRegistry, example)
     document = json.loads(example.read_text(encoding="utf-8"))
     kinds = {tool["kind"] for tool in document["tools"].values()}
     assert kinds == {"template", "http", "dynamodb", "bedrock_knowledge_base", "python"}

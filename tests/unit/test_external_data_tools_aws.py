@@ -14,7 +14,7 @@ from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, Re
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from dify_extension.config_files import ConfigFileError
+from dify_extension.config_files import ConfigFileError, load_config_file
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.aws import aws_call, aws_client
@@ -31,7 +31,7 @@ def params(inputs: dict[str, Any] | None = None, query: str = "") -> ExternalDat
 def registry(tmp_path: Path, **tool: Any) -> ToolRegistry:
     path = tmp_path / "tools.json"
     path.write_text(json.dumps({"tools": {"t": tool}}), encoding="utf-8")
-    return ToolRegistry.load(path)
+    return load_config_file(ToolRegistry, path)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import boto3
 import pytest
 
-from dify_extension.config_files import ConfigFileError
+from dify_extension.config_files import ConfigFileError, load_config_file
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
@@ -42,7 +42,7 @@ def params(tool_variable: str = "t", inputs: dict[str, Any] | None = None, query
 def registry(tmp_path: Path, **tool: Any) -> ToolRegistry:
     path = tmp_path / "tools.json"
     path.write_text(json.dumps({"tools": {"t": {"kind": "http", **FAST, **tool}}}), encoding="utf-8")
-    return ToolRegistry.load(path)
+    return load_config_file(ToolRegistry, path)
 
 
 def one_step(url: str, **step: Any) -> list[dict[str, Any]]:
@@ -58,7 +58,7 @@ def upstream() -> Iterator[FakeUpstream]:
 @pytest.fixture
 def weather(upstream: FakeUpstream, tmp_path: Path) -> ToolRegistry:
     serve_open_meteo(upstream)
-    return ToolRegistry.load(weather_tools_file(tmp_path, upstream.url))
+    return load_config_file(ToolRegistry, weather_tools_file(tmp_path, upstream.url))
 
 
 # --- the weather sample ---------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_weather_answers_are_cached_per_location(weather: ToolRegistry, upstream
 def test_weather_falls_back_when_open_meteo_is_down(tmp_path: Path) -> None:
     with fake_upstream() as gone:
         url = gone.url
-    tools = ToolRegistry.load(weather_tools_file(tmp_path, url, **FAST))
+    tools = load_config_file(ToolRegistry, weather_tools_file(tmp_path, url, **FAST))
     answer = tools.query(params("weather_retrieve", {"location": "London"}))
     assert answer.result == "City: London\nWeather: not available right now (the weather service did not answer)."
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import external_data_tool.custom
-from dify_extension.config_files import ConfigFileError
+from dify_extension.config_files import ConfigFileError, load_config_file
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 from external_data_tool.custom.business_hours import status_at
@@ -31,7 +31,7 @@ def params(inputs: dict[str, Any] | None = None, query: str = "") -> ExternalDat
 def registry(tmp_path: Path, **tool: Any) -> ToolRegistry:
     path = tmp_path / "tools.json"
     path.write_text(json.dumps({"tools": {"t": {"kind": "python", **tool}}}), encoding="utf-8")
-    return ToolRegistry.load(path)
+    return load_config_file(ToolRegistry, path)
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def test_the_budget_is_at_most_25_seconds(tmp_path: Path, user_module: str) -> N
     ("function", "message"),
     [
         ("os:system", "must name a module in the function's package"),
-        ("external_data_tool.tools:ToolRegistry.load", "String should match pattern"),
+        ("external_data_tool.tools:ToolRegistry.query", "String should match pattern"),
         ("external_data_tool.custom.nope:tool", "cannot import external_data_tool.custom.nope"),
         ("external_data_tool.custom.business_hours:nope", "external_data_tool.custom.business_hours has no function"),
         ("external_data_tool.custom.business_hours:DAYS", "has no function DAYS"),

@@ -73,6 +73,7 @@ class DynamoDbTool(RetryingTool):
     retries: int = Field(default=1, ge=0, le=5)
 
     _values: dict[tuple[str | int, ...], Template] = PrivateAttr()
+    _lookup_fields: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile_keys(self) -> Self:
@@ -81,6 +82,7 @@ class DynamoDbTool(RetryingTool):
         self._values = {}
         for loc, value in self._key_values():
             self._values[loc] = compile_at((*loc, "value"), value.value, roots=REQUEST_ROOTS, blocks=False)
+        self._lookup_fields = frozenset(field for value in self._values.values() for field in value.request_fields)
         return self
 
     def _key_values(self) -> list[tuple[tuple[str | int, ...], KeyValue]]:
@@ -92,7 +94,7 @@ class DynamoDbTool(RetryingTool):
         return keys
 
     def lookup_fields(self) -> frozenset[str]:
-        return frozenset(field for template in self._values.values() for field in template.request_fields)
+        return self._lookup_fields
 
     def _attribute(self, loc: tuple[str | int, ...], key: KeyValue, scope: Scope) -> dict[str, str] | None:
         """The typed key value, or None when the request's value cannot match anything (empty, not a number)."""

@@ -240,6 +240,7 @@ class HttpTool(RetryingTool):
     max_response_bytes: int = Field(default=1_000_000, ge=1, le=10_000_000)
 
     _steps: list[_CompiledStep] = PrivateAttr()
+    _lookup_fields: frozenset[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile_steps(self) -> Self:
@@ -251,13 +252,15 @@ class HttpTool(RetryingTool):
             self._steps.append(_CompiledStep(step, index, names))
             if step.name is not None:
                 names.append(step.name)
+        templates = [template for step in self._steps for template in step.templates()]
+        self._lookup_fields = frozenset(field for template in templates for field in template.request_fields)
         return self
 
     def extra_result_roots(self) -> frozenset[str]:
         return frozenset(f"steps.{step.name}" for step in self.steps if step.name is not None)
 
     def lookup_fields(self) -> frozenset[str]:
-        return frozenset(field for step in self._steps for t in step.templates() for field in t.request_fields)
+        return self._lookup_fields
 
     def fetch(self, scope: Scope, params: ExternalDataToolParams) -> Scope:
         deadline = self.deadline()

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, WrapValidator
 
-from dify_extension.config_files import load_config_file
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolAnswer, ExternalDataToolParams
 from external_data_tool.base import BaseTool, config_error
@@ -66,10 +65,6 @@ class ToolRegistry(BaseModel):
             for name, tool in tools.items():
                 tool.bind(name)
             self._configured[app_id] = ", ".join(sorted({*self.tools, *tools}))
-
-    @classmethod
-    def load(cls, path: Path) -> "ToolRegistry":
-        return load_config_file(cls, path)
 
     def tool_for(self, app_id: str, tool_variable: str) -> BaseTool | None:
         app_tools = self.apps.get(app_id)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
-from dify_extension.config_files import load_config_file
 from dify_extension.protocol import (
     ModerationAction,
     ModerationInputAnswer,
@@ -143,11 +142,6 @@ class ModerationPolicy(BaseModel):
     description: str = ""
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> ModerationPolicy:
-        """The policy in `path`, checked and compiled; ConfigFileError names the file and every bad place."""
-        return load_config_file(cls, path)
 
     def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
         """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""
