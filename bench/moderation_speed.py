@@ -24,6 +24,8 @@ from dify_extension.keys import ApiKeyCache
 from dify_extension.protocol import ModerationOutputParams, Point
 from dify_extension.routes import MODERATION_PATH
 from local_api.events import LambdaContext, dify_event
+from moderation.decision import decide_output
+from moderation.matcher import CompiledPolicy
 from moderation.moderator import Moderator
 from moderation.pii import PII_TYPES, luhn_valid
 from moderation.policy import ModerationPolicy
@@ -150,18 +152,19 @@ def handler_series(policy: ModerationPolicy, answers: list[list[str]]) -> float:
 def main() -> int:
     words = keywords(KEYWORDS)
     started = time.perf_counter()
-    keyword_policy = ModerationPolicy.model_validate(policy_document(words, pii=False))
+    keyword_policy = CompiledPolicy(ModerationPolicy.model_validate(policy_document(words, pii=False)))
     load_ms = (time.perf_counter() - started) * 1000
-    realistic = ModerationPolicy.model_validate(policy_document(words, pii=True))
+    realistic_policy = ModerationPolicy.model_validate(policy_document(words, pii=True))
+    realistic = CompiledPolicy(realistic_policy)
 
     text_20kb = prose(20 * 1024)
     assert not dify_loop(words, text_20kb)
     dify = best_of(lambda: dify_loop(words, text_20kb), 3)
 
-    def ours(policy: ModerationPolicy, chars: int, rounds: int) -> Callable[[], Any]:
+    def ours(policy: CompiledPolicy, chars: int, rounds: int) -> Callable[[], Any]:
         """One call per round, each on a text never seen before (see _PROSE)."""
         texts = iter([ModerationOutputParams(app_id="bench", text=prose(chars, variant=n)) for n in range(rounds)])
-        return lambda: policy.moderate_output(next(texts))
+        return lambda: decide_output(policy, next(texts))
 
     keywords_20kb = best_of(ours(keyword_policy, 20 * 1024, 30), 30)
     realistic_20kb = best_of(ours(realistic, 20 * 1024, 30), 30)
@@ -174,17 +177,17 @@ def main() -> int:
 
         def series() -> None:
             for params in next(series_params):
-                realistic.moderate_output(params)
+                decide_output(realistic, params)
 
         return answers, series
 
     # An answer with PII in a few places (every 5th paragraph), and one with it in every paragraph.
     sample = ModerationOutputParams(app_id="bench", text=prose(ANSWER_CHARS, pii_every=5, variant=99))
-    assert realistic.moderate_output(sample).flagged is True  # the PII is masked
+    assert decide_output(realistic, sample)[1].flagged is True  # the PII is masked
     answers, series = series_of(pii_every=5, variants=range(5))
     series_total = best_of(series, 5)
     dense_total = best_of(series_of(pii_every=1, variants=range(5, 10))[1], 5)
-    handler_total = handler_series(realistic, series_of(pii_every=5, variants=range(10, 15))[0])
+    handler_total = handler_series(realistic_policy, series_of(pii_every=5, variants=range(10, 15))[0])
 
     ms = 1000
     print(f"Moderation speed: {KEYWORDS:,} keywords; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
@@ -202,7 +205,7 @@ def main() -> int:
         print(f"    {kb:3d} KB: {seconds * ms:7.3f} ms  ({seconds / kb * 1e6:6.1f} us per KB){step}")
     print(
         f"  streamed {ANSWER_CHARS:,}-character answer, {len(answers[0])} output calls (text so far each time):\n"
-        f"    through ModerationPolicy.moderate_output: {series_total * ms:7.2f} ms in total"
+        f"    through decision.decide_output:       {series_total * ms:7.2f} ms in total"
         f"  ({series_total / dify:.4f}x the loop; target <= {MAX_SERIES_RATIO:.4f}x)\n"
         f"    the same with PII in every paragraph (for reference): {dense_total * ms:7.2f} ms in total\n"
         f"    through the Lambda handler (auth, JSON, log line, metrics): {handler_total * ms:7.2f} ms in total"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from dify_extension.protocol import ModerationAction, ModerationInputParams, ModerationOutputParams
-from moderation.decision import DEFAULT_PRESET_RESPONSES
+from moderation.decision import DEFAULT_PRESET_RESPONSES, decide_input, decide_output
+from moderation.matcher import CompiledPolicy
 from moderation.outcome import Action, DetectorOutcome, Hit, Stage
 from moderation.policy import ModerationPolicy
 
@@ -28,6 +29,7 @@ POLICY = ModerationPolicy.model_validate(
         }
     }
 )
+COMPILED = CompiledPolicy(POLICY)
 
 
 @dataclass
@@ -72,7 +74,7 @@ def input_params(inputs: dict[str, Any], query: str) -> ModerationInputParams:
 def test_detectors_see_the_texts_masked_by_the_rules_under_their_keys() -> None:
     recording = Recording()
     inputs = {"name": "Ann", "contact": {"mail": "ann@example.com"}, "tags": ["x", 3]}
-    POLICY.decide_input(input_params(inputs, "hi"), [recording])
+    decide_input(COMPILED, input_params(inputs, "hi"), [recording])
     assert recording.calls == [
         (
             "input",
@@ -88,7 +90,7 @@ def test_detectors_see_the_texts_masked_by_the_rules_under_their_keys() -> None:
 
 def test_detectors_are_not_asked_when_the_rules_block() -> None:
     recording = Recording()
-    decision, answer = POLICY.decide_input(input_params({}, "jailbreak now"), [recording])
+    decision, answer = decide_input(COMPILED, input_params({}, "jailbreak now"), [recording])
     assert recording.calls == []
     assert answer.action == ModerationAction.DIRECT_OUTPUT
     assert [hit.rule_id for hit in decision.hits] == ["injection"]
@@ -97,7 +99,9 @@ def test_detectors_are_not_asked_when_the_rules_block() -> None:
 @pytest.mark.parametrize(("own", "shown"), [(None, "Input refused."), ("Service unavailable.", "Service unavailable.")])
 def test_a_blocking_detector_blocks_with_its_response_or_the_stages(own: str | None, shown: str) -> None:
     recording = Recording()
-    decision, answer = POLICY.decide_input(input_params({"m": "ann@example.com"}, "hello"), [Blocking(own), recording])
+    decision, answer = decide_input(
+        COMPILED, input_params({"m": "ann@example.com"}, "hello"), [Blocking(own), recording]
+    )
     assert (answer.flagged, answer.action, answer.preset_response) == (True, ModerationAction.DIRECT_OUTPUT, shown)
     assert answer.inputs == {"m": "ann@example.com"}  # Dify shows the preset response; values are not needed
     assert recording.calls == []  # the detectors after a block are not asked
@@ -106,8 +110,8 @@ def test_a_blocking_detector_blocks_with_its_response_or_the_stages(own: str | N
 
 
 def test_a_masking_detector_adds_its_masks_to_the_rules() -> None:
-    decision, answer = POLICY.decide_input(
-        input_params({"who": "Ann Lee <ann@example.com>", "n": 1}, "Ann asks"), [Masking("Ann")]
+    decision, answer = decide_input(
+        COMPILED, input_params({"who": "Ann Lee <ann@example.com>", "n": 1}, "Ann asks"), [Masking("Ann")]
     )
     assert answer.flagged is True
     assert answer.action == ModerationAction.OVERRIDDEN
@@ -118,12 +122,12 @@ def test_a_masking_detector_adds_its_masks_to_the_rules() -> None:
 
 def test_detectors_run_in_order_each_on_the_previous_ones_texts() -> None:
     recording = Recording()
-    POLICY.decide_output(ModerationOutputParams(app_id="a", text="Ann and Bob"), [Masking("Ann"), recording])
+    decide_output(COMPILED, ModerationOutputParams(app_id="a", text="Ann and Bob"), [Masking("Ann"), recording])
     assert recording.calls == [("output", {"text": "[NAME] and Bob"})]
 
 
 def test_output_block_by_a_detector_uses_the_output_preset() -> None:
-    _, answer = POLICY.decide_output(ModerationOutputParams(app_id="a", text="fine"), [Blocking()])
+    _, answer = decide_output(COMPILED, ModerationOutputParams(app_id="a", text="fine"), [Blocking()])
     assert (answer.action, answer.preset_response, answer.text) == (
         ModerationAction.DIRECT_OUTPUT,
         "Output withheld.",
@@ -132,7 +136,7 @@ def test_output_block_by_a_detector_uses_the_output_preset() -> None:
 
 
 def test_a_passing_detector_leaves_the_answer_unflagged() -> None:
-    decision, answer = POLICY.decide_output(ModerationOutputParams(app_id="a", text="fine"), [Recording()])
+    decision, answer = decide_output(COMPILED, ModerationOutputParams(app_id="a", text="fine"), [Recording()])
     assert (answer.flagged, answer.text, decision.action, decision.hits) == (False, "fine", Action.PASS, ())
 
 
@@ -140,8 +144,8 @@ def test_detectors_run_for_a_stage_the_policy_leaves_out() -> None:
     """No rules for a stage still means the detectors check it; a block then shows the built-in response."""
     empty = ModerationPolicy.model_validate({})
     recording = Recording()
-    _, passed = empty.decide_input(input_params({"a": "x"}, "q"), [recording])
+    _, passed = decide_input(CompiledPolicy(empty), input_params({"a": "x"}, "q"), [recording])
     assert passed.flagged is False
     assert recording.calls == [("input", {"query": "q", "inputs.a": "x"})]
-    _, blocked = empty.decide_output(ModerationOutputParams(app_id="a", text="t"), [Blocking()])
+    _, blocked = decide_output(CompiledPolicy(empty), ModerationOutputParams(app_id="a", text="t"), [Blocking()])
     assert blocked.preset_response == DEFAULT_PRESET_RESPONSES["output"]

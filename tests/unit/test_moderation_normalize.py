@@ -51,9 +51,9 @@ def test_every_folded_span_maps_back_to_the_characters_that_made_it(text: str) -
     ("text", "match", "expected"),
     [
         pytest.param("ana@example.com\u200b tail", "ana@example.com", "ana@example.com", id="zero-width-after"),
-        pytest.param("\u202e536-22-1234\u202c", "536-22-1234", "536-22-1234", id="bidi-pair-around"),
+        pytest.param("\u202a536-22-1234\u202c", "536-22-1234", "536-22-1234", id="bidi-pair-around"),
         pytest.param("x\u2066bad\u2069\u200b!", "bad", "bad", id="isolate-around"),
-        pytest.param("b\u200ba\u202ed!", "bad", "b\u200ba\u202ed", id="inside-kept"),
+        pytest.param("b\u200ba\u202dd!", "bad", "b\u200ba\u202dd", id="inside-kept"),
     ],
 )
 def test_a_span_ends_at_its_last_character_not_at_invisibles_after_it(
@@ -85,12 +85,12 @@ def test_every_default_ignorable_code_point_is_ignored() -> None:
         ("Ёлка й", "елка и"),
         ("naïve cafe\u0301", "naive cafe"),
         ("≠", "≠"),  # an accent on a symbol is part of the symbol
-        ("が ガ ﾀﾞ", "が ガ ダ"),  # Japanese voicing marks change the letter: kept
+        ("が ガ ﾀﾞ", "が が だ"),  # Japanese voicing marks change the letter: kept (katakana reads as hiragana)
         ("कि", "कि"),  # an Indic vowel sign: kept
         ("한국", "한국"),
     ],
 )
-def test_keywords_ignore_latin_greek_and_cyrillic_accents_only(text: str, folded: str) -> None:
+def test_keywords_ignore_marks_on_letters_only(text: str, folded: str) -> None:
     assert folded_view(text).text == folded
     assert fold(text) == folded
 
@@ -107,7 +107,7 @@ def test_normalised_non_ascii_text_keeps_an_identity_map() -> None:
     voicing marks, Greek) maps one to one."""
     text = "忽略之前的所有指令 と ガイド Ωμεγα"
     view = folded_view(text)
-    assert view.text == "忽略之前的所有指令 と ガイド ωμεγα"
+    assert view.text == "忽略之前的所有指令 と がいど ωμεγα"
     assert view.starts is None
 
 
@@ -138,10 +138,10 @@ def test_combining_marks_compose_within_their_cluster() -> None:
 
 
 def test_half_width_katakana_voicing_marks_compose() -> None:
-    """ｶﾞ (two half-width characters) is ガ: the voicing mark belongs to the character before it."""
+    """ｶﾞ (two half-width characters) is ガ (read as が): the voicing mark belongs to the character before it."""
     text = "ｶﾞｲﾄﾞ"
     view = folded_view(text)
-    assert view.text == "ガイド"
+    assert view.text == "がいど"
     assert view.original_span(0, 1) == (0, 2)
     assert view.original_span(2, 3) == (3, 5)
 
@@ -167,7 +167,7 @@ def test_plain_view_of_clean_text_is_the_text() -> None:
 
 @pytest.mark.parametrize(
     ("keyword", "folded"),
-    [("  Ignore ALL  ", "  ignore all  "), ("Ｓｅｃｒｅｔ", "secret"), ("システム", "システム"), ("\u200b", "")],
+    [("  Ignore ALL  ", "  ignore all  "), ("Ｓｅｃｒｅｔ", "secret"), ("システム", "しすてむ"), ("\u200b", "")],
 )
 def test_keywords_fold_the_same_way(keyword: str, folded: str) -> None:
     assert fold(keyword) == folded
@@ -178,6 +178,60 @@ def test_whole_text_maps_back_for_mixed_scripts() -> None:
     either end (no visible character is lost)."""
     text = "\u200bＡｂｃ ß ｶﾞ é\u0301 𝐱\u202e"
     view = folded_view(text)
-    assert view.text == "abc ss ガ e x"
+    assert view.text == "abc ss が e x"
     assert view.original_span(0, len(view.text)) == (1, len(text) - 1)
     assert len(view.starts or ()) == len(view.text) == len(view.ends or ())
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        pytest.param("co\u0345ntraband", "contraband", id="ypogegrammeni-before-folding-to-iota"),
+        pytest.param("ᾳ", "α", id="greek-iota-subscript"),
+        pytest.param("ba\u1ab0d", "bad", id="diacritical-marks-extended"),
+        pytest.param("b\u1dc0ad", "bad", id="diacritical-marks-supplement"),
+        pytest.param("ba\u20d2d\u20e3", "bad", id="marks-for-symbols"),
+        pytest.param("b\ufe20ad\ufe2f", "bad", id="half-marks"),
+        pytest.param("KILIÇ", "kilic", id="turkish-capitals"),
+        pytest.param("kılıç", "kilic", id="turkish-dotless-i"),
+        pytest.param("İstanbul", "istanbul", id="turkish-dotted-capital-i"),
+        pytest.param("ᴄᴏɴᴛʀᴀʙᴀɴᴅ", "contraband", id="small-capitals"),
+        pytest.param("🅒🅞🅝🅣🅡🅐🅑🅐🅝🅓", "contraband", id="negative-circled"),
+        pytest.param("🅲🅾🅽🆃🆁🅰🅱🅰🅽🅳", "contraband", id="negative-squared"),
+        pytest.param("🇧🇦🇩", "bad", id="regional-indicators"),
+        pytest.param("ⓑⓐⓓ", "bad", id="circled"),
+        pytest.param("سـلاح", "سلاح", id="arabic-tatweel"),
+        pytest.param("سِلَاح", "سلاح", id="arabic-harakat"),
+        pytest.param("カタカナ", "かたかな", id="katakana-as-hiragana"),
+        pytest.param("槍枝", "枪枝", id="traditional-chinese-as-simplified"),
+    ],
+)
+def test_marks_case_and_letter_forms_fold_away(text: str, folded: str) -> None:
+    assert folded_view(text).text == folded
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("हथयार", "हथियार"), ("กา", "กี"), ("が", "か"), ("≠", "=")],
+)
+def test_marks_that_carry_meaning_still_count(first: str, second: str) -> None:
+    assert fold(first) != fold(second)
+
+
+def test_a_right_to_left_override_reads_in_display_order_and_maps_back() -> None:
+    text = "say \u202edab\u202c now"
+    view = folded_view(text)
+    assert view.text == "say bad now"
+    start = view.text.index("bad")
+    assert text[slice(*view.original_span(start, start + 3))] == "dab"
+    assert view.reversed_spans == ((5, 8),)
+
+
+def test_non_ascii_text_maps_back_through_fast_runs_and_clusters() -> None:
+    text = "Größe: café e\u0301 ß İ Ωμέγα 東京"
+    view = folded_view(text)
+    assert view.text == "grosse: cafe e ss i ωμεγα 东京"
+    for word in ("grosse", "cafe", "ss", "ωμεγα", "东京"):
+        start = view.text.index(word)
+        original = text[slice(*view.original_span(start, start + len(word)))]
+        assert fold(original) == word

@@ -1,4 +1,5 @@
-"""What one stage's rules, then the AWS-managed detectors, make of a request's texts. Plain Python, no AWS.
+"""What one stage's rules, then the AWS-managed detectors, make of a request's texts, and the answer Dify gets.
+Plain Python, no AWS.
 
 Block beats mask beats pass. Detectors run only when the rules did not block, and see the texts as the rules masked
 them (so personal data the policy masks never reaches a detector).
@@ -11,18 +12,25 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dify_extension.protocol import (
+    ModerationAction,
+    ModerationInputAnswer,
+    ModerationInputParams,
+    ModerationOutputAnswer,
+    ModerationOutputParams,
+)
+from moderation.matcher import CompiledPolicy, CompiledStage
 from moderation.outcome import Action, Hit, Stage, apply_masks
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
-    from moderation.policy import StagePolicy
 
 
 class Decision:
     """What was decided for one request's stage. `texts` are the checked texts by key, masked when `action` is MASK;
     `preset_response` is what Dify shows instead when `action` is BLOCK."""
 
-    __slots__ = ("action", "hits", "preset_response", "stage", "texts")
+    __slots__ = ("action", "evasions", "hits", "preset_response", "stage", "texts")
 
     def __init__(
         self,
@@ -31,12 +39,16 @@ class Decision:
         texts: Mapping[str, str],
         hits: tuple[Hit, ...] = (),
         preset_response: str = "",
+        *,
+        evasions: tuple[str, ...] = (),
     ) -> None:
         self.stage = stage
         self.action = action
         self.texts = texts
         self.hits = hits
         self.preset_response = preset_response
+        self.evasions = evasions
+        """The evasion forms keyword matches needed, sorted, e.g. ("confusable", "separated") (matcher.Found)."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -49,36 +61,74 @@ DEFAULT_PRESET_RESPONSES: dict[Stage, str] = {
 }
 
 
+def decide_input(
+    policy: CompiledPolicy, params: ModerationInputParams, detectors: Sequence[Detector] = ()
+) -> tuple[Decision, ModerationInputAnswer]:
+    """Checks the query and every string in inputs (keys: "query", "inputs.<name>", see strings_in)."""
+    texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
+    decision = decide("input", policy.stage(params.app_id, "input"), texts, detectors)
+    answer = ModerationInputAnswer(
+        **_flags(decision),
+        inputs=with_texts(params.inputs, "inputs", decision.texts),
+        query=decision.texts["query"],
+    )
+    return decision, answer
+
+
+def decide_output(
+    policy: CompiledPolicy, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
+) -> tuple[Decision, ModerationOutputAnswer]:
+    """Checks the answer text (key: "text")."""
+    decision = decide("output", policy.stage(params.app_id, "output"), {"text": params.text}, detectors)
+    return decision, ModerationOutputAnswer(**_flags(decision), text=decision.texts["text"])
+
+
+def _flags(decision: Decision) -> dict[str, Any]:
+    """flagged, action and preset_response of the answer. Not flagged is "overridden" with the values unchanged: Dify
+    requires an action even then, and that one is a no-op."""
+    if decision.action is Action.BLOCK:
+        return {"flagged": True, "action": ModerationAction.DIRECT_OUTPUT, "preset_response": decision.preset_response}
+    return {"flagged": decision.action is Action.MASK, "action": ModerationAction.OVERRIDDEN}
+
+
 def decide(
-    stage: Stage, policy: StagePolicy | None, texts: Mapping[str, str], detectors: Sequence[Detector]
+    stage: Stage, policy: CompiledStage | None, texts: Mapping[str, str], detectors: Sequence[Detector]
 ) -> Decision:
     """`policy` is None when no stage policy applies (the detectors still run)."""
     hits: dict[str, Hit] = {}
+    evasions: set[str] = set()
     masked = dict(texts)
     preset_response = DEFAULT_PRESET_RESPONSES[stage]
     if policy is not None:
         preset_response = policy.preset_response or preset_response
-        blocked_with = _apply_rules(policy, masked, hits)
+        blocked_with = _apply_rules(policy, masked, hits, evasions)
         if blocked_with is not None:
-            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), blocked_with or preset_response)
+            preset = blocked_with or preset_response
+            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset, evasions=_ordered(evasions))
     for detector in detectors:
         outcome = detector.check(stage, masked)
         for hit in outcome.hits:
             hits.setdefault(hit.rule_id, hit)
         if outcome.blocked:
             preset = outcome.preset_response or preset_response
-            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset)
+            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset, evasions=_ordered(evasions))
         masked = {key: outcome.texts.get(key, text) for key, text in masked.items()}
-    return Decision(stage, Action.MASK if masked != texts else Action.PASS, masked, tuple(hits.values()))
+    action = Action.MASK if masked != texts else Action.PASS
+    return Decision(stage, action, masked, tuple(hits.values()), evasions=_ordered(evasions))
 
 
-def _apply_rules(policy: StagePolicy, texts: dict[str, str], hits: dict[str, Hit]) -> str | None:
-    """Masks `texts` in place and records `hits`. If a block rule fired: the first one's own preset response, or ""
-    when it has none; else None."""
+def _ordered(evasions: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(evasions))
+
+
+def _apply_rules(policy: CompiledStage, texts: dict[str, str], hits: dict[str, Hit], evasions: set[str]) -> str | None:
+    """Masks `texts` in place and records `hits` and the `evasions` their keyword matches needed. If a block rule
+    fired: the first one's own preset response, or "" when it has none; else None."""
     first_block: int | None = None
     for key, text in texts.items():
         masks: list[tuple[int, int, int, str]] = []
         for found in policy.matcher.find(text):
+            evasions.update(found.evasions)
             rule = policy.rules[found.rule]
             rule_id = rule.id if found.pii_type is None else f"{rule.id}/{found.pii_type}"
             hits.setdefault(rule_id, Hit(rule_id, rule.category, Action(rule.action)))

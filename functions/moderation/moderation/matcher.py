@@ -1,31 +1,39 @@
-"""One stage's rules compiled for matching: every keyword of every rule in one Aho-Corasick automaton, the regular
-expressions and the PII types. Built once, at policy load; `find` costs time linear in the text's length."""
+"""A policy compiled for matching: per stage, every keyword of every rule in one Aho-Corasick automaton, the regular
+expressions and the PII types. Built once per policy (moderator.py compiles each policy it is given);
+`StageMatcher.find` costs time linear in the text's length."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
 from moderation.normalize import fold, folded_view, plain_view
+from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
-
-if TYPE_CHECKING:
-    from moderation.policy import Rule
+from moderation.policy import ModerationPolicy, Rule, StagePolicy
 
 
 class Found:
-    """Rule number `rule` (its place in the stage) matched the original text's `[start, end)`."""
+    """One match, as a tool may print it: rule number `rule` (its place in the stage's list) matched the original
+    text's `[start, end)`; `pii_type` is the built-in type a PII rule found (else None); `evasions` names the evasion
+    forms a keyword match needed (normalize.EVASION_FORMS, e.g. ("confusable", "separated"); empty for a plain
+    match, a regex or PII)."""
 
-    __slots__ = ("end", "pii_type", "rule", "start")
+    __slots__ = ("end", "evasions", "pii_type", "rule", "start")
 
-    def __init__(self, rule: int, start: int, end: int, pii_type: PiiType | None = None) -> None:
+    def __init__(
+        self, rule: int, start: int, end: int, pii_type: PiiType | None = None, evasions: tuple[str, ...] = ()
+    ) -> None:
         self.rule = rule
         self.start = start
         self.end = end
         self.pii_type = pii_type
+        self.evasions = evasions
+
+    def __repr__(self) -> str:
+        return f"Found(rule={self.rule}, span=({self.start}, {self.end}), pii_type={self.pii_type}, {self.evasions})"
 
 
 def _is_word(char: str) -> bool:
@@ -79,3 +87,34 @@ class StageMatcher:
                     for pii_type, start, end in finder.find(view.text)
                 )
         return found
+
+
+class CompiledStage:
+    """One stage policy and its matcher."""
+
+    __slots__ = ("matcher", "preset_response", "rules")
+
+    def __init__(self, policy: StagePolicy) -> None:
+        self.preset_response = policy.preset_response
+        self.rules = policy.rules
+        self.matcher = StageMatcher(policy.rules)
+
+
+class CompiledPolicy:
+    """A policy with every stage compiled, looked up as the policy says (an app's own stage, else the default's)."""
+
+    __slots__ = ("_stages", "policy")
+
+    def __init__(self, policy: ModerationPolicy) -> None:
+        self.policy = policy
+        stages = [policy.default, *policy.apps.values()]
+        self._stages = {
+            id(stage): CompiledStage(stage)
+            for pair in stages
+            for stage in (pair.input, pair.output)
+            if stage is not None
+        }
+
+    def stage(self, app_id: str, stage: Stage) -> CompiledStage | None:
+        chosen = self.policy.stage(app_id, stage)
+        return None if chosen is None else self._stages[id(chosen)]

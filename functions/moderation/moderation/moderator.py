@@ -17,7 +17,8 @@ from dify_extension.protocol import (
     ModerationOutputAnswer,
     ModerationOutputParams,
 )
-from moderation.decision import Decision
+from moderation.decision import Decision, decide_input, decide_output
+from moderation.matcher import CompiledPolicy
 from moderation.policy import ModerationPolicy
 
 if TYPE_CHECKING:
@@ -28,18 +29,28 @@ class Moderator:
     def __init__(self, policy: Callable[[], ModerationPolicy], detectors: Sequence[Detector] = ()) -> None:
         """`policy` returns the policy in force (it may be reloaded between requests)."""
         self._policy = policy
+        self._compiled: CompiledPolicy | None = None
         self._detectors = tuple(detectors)
         self._logger = Logger()
         # Our own metric set: Powertools' Metrics share one per namespace, and the endpoint flushes its own.
         self._metrics = EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
 
+        self.compiled()  # at start (the cold start), not on the first request
+
+    def compiled(self) -> CompiledPolicy:
+        """The policy in force, compiled; compiled again only when a reload brought a new policy."""
+        policy = self._policy()
+        if self._compiled is None or self._compiled.policy is not policy:
+            self._compiled = CompiledPolicy(policy)
+        return self._compiled
+
     def moderate_input(self, params: ModerationInputParams) -> ModerationInputAnswer:
-        decision, answer = self._policy().decide_input(params, self._detectors)
+        decision, answer = decide_input(self.compiled(), params, self._detectors)
         self._record(decision, params.app_id)
         return answer
 
     def moderate_output(self, params: ModerationOutputParams) -> ModerationOutputAnswer:
-        decision, answer = self._policy().decide_output(params, self._detectors)
+        decision, answer = decide_output(self.compiled(), params, self._detectors)
         self._record(decision, params.app_id)
         return answer
 
@@ -52,6 +63,7 @@ class Moderator:
                 "app_id": app_id,
                 "rule_ids": [hit.rule_id for hit in decision.hits],
                 "categories": list(decision.categories),
+                "evasions": list(decision.evasions),
                 "texts_checked": len(decision.texts),
             },
         )

@@ -1,8 +1,10 @@
 """Text as the matchers see it: `BAD`, its full-width form and b<U+200B>ad all read `bad`; with a way back.
 
 Two views of a text:
-- folded (keywords): NFKC, then case folding (then NFKC again, as Unicode's caseless matching asks), then the
-  combining diacritical marks (U+0300-U+036F) of Latin, Greek and Cyrillic letters dropped: `résumé` reads `resume`;
+- folded (keywords): NFKC, then case folding (then NFKC again, as Unicode's caseless matching asks), with the
+  generic combining marks after any letter dropped (`résumé` reads `resume`), katakana read as hiragana, traditional
+  Chinese as simplified, Latin look-alikes (small capitals, dotless i) as their letter, and right-to-left overrides
+  in display order (see folded_view); evasions.py reads further evasions from this view;
 - plain (regular expressions, PII): NFKC only, so check digits and letter case (IBAN, AWS key ids) survive.
 Both drop Unicode's default-ignorable characters: zero-width ones, the soft hyphen, bidi controls, variation
 selectors, tag characters, Hangul fillers and the rest of that property.
@@ -39,11 +41,22 @@ def _ignored() -> frozenset[str]:
     return frozenset(chr(code) for first, last in _IGNORED_RANGES for code in range(first, last + 1))
 
 
-# Combining diacritical marks: the accents of Latin, Greek and Cyrillic letters, and most of what "Zalgo" text piles
-# on. Other scripts' marks (Japanese voicing marks, Indic vowel signs) change the letter and are kept.
+# Combining marks that carry no letter of their own: the generic blocks (diacritical marks, extended, supplement,
+# for symbols, half marks), Arabic harakat, and the Arabic tatweel (a stretch of the line, not a letter). They are
+# dropped after any letter: accents on Latin, Greek and Cyrillic, and the marks "Zalgo" text piles on. Marks of a
+# script's own block (Devanagari and Thai vowel signs, Japanese voicing marks) change the letter and are kept.
+_DROPPED_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f\u0670"
+TATWEEL = "\u0640"
+
+
 @cache
-def _accents() -> re.Pattern[str]:
-    return re.compile("[\u0300-\u036f]")
+def _dropped_marks() -> re.Pattern[str]:
+    return re.compile(f"[{_DROPPED_MARKS}]")
+
+
+def _letter_with_dropped_marks(decomposed: str) -> bool:
+    """`decomposed` (NFD) is a letter and marks that are all dropped: `é`, `ệ`."""
+    return decomposed[0].isalpha() and re.fullmatch(f"[{_DROPPED_MARKS}]+", decomposed[1:]) is not None
 
 
 # Characters of canonical combining class 0 that still compose with what precedes them (Hangul vowel and final
@@ -63,21 +76,32 @@ _JOINS_PREVIOUS = frozenset(
 
 
 class View:
-    """A normalised text and, unless it equals the original position for position, where each character came from."""
+    """A normalised text and, unless it equals the original position for position, where each character came from.
+    `reversed_spans` are the original spans shown right to left by a bidi override (read in display order)."""
 
     # A plain class, not a dataclass: making one costs import time, and this module is on the cold start.
-    __slots__ = ("ends", "starts", "text")
+    __slots__ = ("ends", "reversed_spans", "starts", "text")
 
-    def __init__(self, text: str, starts: list[int] | None = None, ends: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        starts: list[int] | None = None,
+        ends: list[int] | None = None,
+        reversed_spans: tuple[tuple[int, int], ...] = (),
+    ) -> None:
         self.text = text
         self.starts = starts
         self.ends = ends
+        self.reversed_spans = reversed_spans
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span that produced `text[start:end]` (`end > start`)."""
+        """The original span that produced `text[start:end]` (`end > start`): from the first to the last original
+        character any of them came from."""
         if self.starts is None or self.ends is None:
             return start, end
-        return self.starts[start], self.ends[end - 1]
+        if not self.reversed_spans:
+            return self.starts[start], self.ends[end - 1]
+        return min(self.starts[start:end]), max(self.ends[start:end])
 
 
 @lru_cache(maxsize=4096)
@@ -88,37 +112,117 @@ def _plain(cluster: str) -> str:
     return unicodedata.normalize("NFKC", "".join(char for char in cluster if char not in ignored))
 
 
-def _is_accented_script(char: str) -> bool:
-    """A letter of Latin, IPA, Greek or Cyrillic (basic and extended blocks)."""
-    return char.isalpha() and (char < "\u0530" or "\u1e00" <= char <= "\u1fff")
+def _without_marks(text: str) -> str:
+    """`text` (NFD) without the dropped marks that follow a letter, and without tatweel."""
+    import unicodedata  # noqa: PLC0415 - see _has_ignored
+
+    kept: list[str] = []
+    after_letter = False
+    dropped = _dropped_marks()
+    for char in text.replace(TATWEEL, ""):
+        is_dropped = dropped.match(char) is not None
+        if not (after_letter and is_dropped):
+            kept.append(char)
+        if not (is_dropped or unicodedata.combining(char)):
+            after_letter = char.isalpha()
+    return "".join(kept)
 
 
 @lru_cache(maxsize=4096)
 def _folded(cluster: str) -> str:
+    """Marks dropped before case folding (U+0345 folds to a letter, iota) and again after it (İ folds to i + a dot
+    above), then the one-to-one folds of `extras`."""
     import unicodedata  # noqa: PLC0415 - see _has_ignored
 
-    folded = unicodedata.normalize("NFKC", _plain(cluster).casefold())
-    decomposed = unicodedata.normalize("NFD", folded)
-    if _accents().search(decomposed) is None:
-        return folded
-    kept: list[str] = []
-    accented = False  # the last letter is one whose accents are dropped
-    for char in decomposed:
-        if not unicodedata.combining(char):
-            accented = _is_accented_script(char)
-        elif accented and "\u0300" <= char <= "\u036f":
+    text = unicodedata.normalize("NFD", _plain(cluster))
+    if _dropped_marks().search(text) is not None or TATWEEL in text:
+        text = _without_marks(text)
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", unicodedata.normalize("NFC", text).casefold()))
+    if _dropped_marks().search(text) is not None:
+        text = _without_marks(text)
+    return unicodedata.normalize("NFC", text).translate(_enclosed()).translate(_extras())
+
+
+# Letters NFKC leaves alone: negative circled and squared Latin capitals, regional indicator symbols (read as letters).
+@cache
+def _enclosed() -> dict[int, str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return {first + index: letter for first in (0x1F150, 0x1F170, 0x1F1E6) for index, letter in enumerate(letters)}
+
+
+@cache
+def _extras() -> list[int]:
+    """One-to-one folds after case folding (a table indexed by code point, the fastest form for str.translate):
+    katakana to hiragana, traditional to simplified Chinese (OpenCC), Latin look-alikes (small capitals; the dotless
+    i reads i, so Turkish `KILIÇ` matches its lower case), and accented letters to their letter (e acute to e)."""
+    import unicodedata  # noqa: PLC0415 - see _has_ignored
+
+    from moderation import evasion_tables  # noqa: PLC0415 - only for text that is not ASCII
+
+    table = list(range(0x10000))
+    for code in range(0x30A1, 0x30F7):
+        table[code] = code - 0x60
+    for source, target in zip(evasion_tables.TRADITIONAL, evasion_tables.SIMPLIFIED, strict=True):
+        table[ord(source)] = ord(target)
+    for source, target in zip(evasion_tables.LATIN_LOOKALIKE_FROM, evasion_tables.LATIN_LOOKALIKE_TO, strict=True):
+        table[ord(source)] = ord(target)
+    for code in _regular_codes():
+        decomposed = unicodedata.normalize("NFD", chr(code).casefold())
+        if len(decomposed) > 1 and _letter_with_dropped_marks(decomposed):
+            table[ord(chr(code).casefold())] = ord(decomposed[0])
+    return table
+
+
+# Blocks whose characters all fold to themselves one to one (CJK ideographs, Hangul syllables).
+_REGULAR_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3))
+
+
+@cache
+def _regular_codes() -> tuple[int, ...]:
+    """Non-ASCII characters below U+3400 whose fold is one character, that no mark joins: case folding and `_extras`
+    give their fold. Worked out from unicodedata on the first non-ASCII text (~15 ms), not on the cold start."""
+    import unicodedata  # noqa: PLC0415 - see _has_ignored
+
+    ignored = _ignored()
+    regular = []
+    for code in range(0x80, 0x3400):
+        char = chr(code)
+        if unicodedata.combining(char) or char in _JOINS_PREVIOUS or char in ignored or char == TATWEEL:
             continue
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+        if _dropped_marks().match(char) is not None:  # enclosing marks (keycap ...) have combining class 0
+            continue
+        folded = char.casefold()
+        if len(folded) != 1 or unicodedata.normalize("NFKC", char) != char:
+            continue
+        decomposed = unicodedata.normalize("NFD", folded)
+        if unicodedata.normalize("NFKC", folded) != folded:
+            continue
+        # A letter with marks folds one to one if all its marks are dropped (`_extras` has it) or none is.
+        if _dropped_marks().search(decomposed) is None or _letter_with_dropped_marks(decomposed):
+            regular.append(code)
+    return tuple(regular)
 
 
-def _has_accents(text: str) -> bool:
-    """`text` (NFKC) has a combining diacritical mark, on its own or inside a precomposed letter."""
-    import unicodedata  # noqa: PLC0415 - see _has_ignored
+@cache
+def _irregular() -> re.Pattern[str]:
+    """Runs of characters the fast path cannot fold: everything but ASCII and `_regular_codes`."""
+    ranges: list[tuple[int, int]] = [(0, 0x7F)]
+    for code in _regular_codes():
+        if code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    ranges.extend(_REGULAR_BLOCKS)
+    body = "".join(
+        re.escape(chr(first)) + ("-" + re.escape(chr(last)) if last > first else "") for first, last in ranges
+    )
+    return re.compile(f"[^{body}]+")
 
-    if not unicodedata.is_normalized("NFD", text):
-        text = unicodedata.normalize("NFD", text)
-    return _accents().search(text) is not None
+
+@cache
+def _extras_present() -> re.Pattern[str]:
+    table = _extras()
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in range(0x10000) if table[code] != code) + "]")
 
 
 def _by_cluster(text: str, fold: bool) -> View:
@@ -129,6 +233,7 @@ def _by_cluster(text: str, fold: bool) -> View:
 
     normalise = _folded if fold else _plain
     combining = unicodedata.combining
+    dropped = _dropped_marks().match
     ignored = _ignored()
     pieces: list[str] = []
     starts: list[int] = []
@@ -141,7 +246,7 @@ def _by_cluster(text: str, fold: bool) -> View:
             while scan < length:
                 char = text[scan]
                 scan += 1
-                if char in _JOINS_PREVIOUS or combining(char):
+                if char in _JOINS_PREVIOUS or combining(char) or dropped(char):
                     end = scan
                 elif char not in ignored:
                     break
@@ -165,20 +270,70 @@ def plain_view(text: str) -> View:
     return _by_cluster(text, fold=False)
 
 
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+_OVERRIDE_ENDS = "\u202c\n"  # pop directional formatting, or the end of the paragraph
+
+
 def folded_view(text: str) -> View:
-    """NFKC, case folding and no accents on Latin, Greek or Cyrillic letters, invisible characters dropped."""
+    """NFKC, case folding, no marks on letters, katakana as hiragana, traditional Chinese as simplified, Latin
+    look-alikes as their letter, invisible characters dropped, right-to-left overrides in display order.
+
+    Characters that fold one to one take the fast path (str.casefold and str.translate over the whole run); only the
+    runs of other characters (and the character before each, which their marks may join) go cluster by cluster."""
     if text.isascii():
         return View(text.lower())  # the same as casefold() for ASCII, and faster
-    import unicodedata  # noqa: PLC0415 - see _has_ignored
-
-    if _has_ignored().search(text) is None and unicodedata.is_normalized("NFKC", text):
+    if RIGHT_TO_LEFT_OVERRIDE in text:
+        return _in_display_order(text)
+    irregular = _irregular()
+    if irregular.search(text) is None:
         folded = text.casefold()
-        # Case folding never shortens a character, so equal lengths mean one character for one.
-        if len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded) and not _has_accents(folded):
-            return View(folded)
-    return _by_cluster(text, fold=True)
+        if _extras_present().search(folded) is not None:
+            folded = folded.translate(_extras())
+        return View(folded)
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    done = 0
+    for match in irregular.finditer(text):
+        start = max(done, match.start() - 1)  # the letter its marks belong to
+        if start > done:
+            pieces.append(text[done:start].casefold())
+            starts.extend(range(done, start))
+            ends.extend(range(done + 1, start + 1))
+        run = _by_cluster(text[start : match.end()], fold=True)
+        pieces.append(run.text)
+        starts.extend(position + start for position in run.starts or ())
+        ends.extend(position + start for position in run.ends or ())
+        done = match.end()
+    pieces.append(text[done:].casefold())
+    starts.extend(range(done, len(text)))
+    ends.extend(range(done + 1, len(text) + 1))
+    folded = "".join(pieces)
+    if _extras_present().search(folded) is not None:
+        folded = folded.translate(_extras())
+    return View(folded, starts, ends)
+
+
+def _in_display_order(text: str) -> View:
+    """The folded view with each right-to-left override's text (up to its pop, the line's end or the text's end)
+    reversed, as it is displayed: `\u202edab\u202c` shows, and reads, `bad`."""
+    view = _by_cluster(text, fold=True)
+    starts, ends = view.starts or [], view.ends or []
+    folded = view.text
+    spans: list[tuple[int, int]] = []
+    for match in re.finditer(f"{RIGHT_TO_LEFT_OVERRIDE}([^{_OVERRIDE_ENDS}]*)", text):
+        first, last = match.span(1)
+        inside = [index for index, start in enumerate(starts) if first <= start < last]
+        if len(inside) < 2:
+            continue
+        low, high = inside[0], inside[-1] + 1
+        folded = folded[:low] + folded[low:high][::-1] + folded[high:]
+        starts[low:high] = starts[low:high][::-1]
+        ends[low:high] = ends[low:high][::-1]
+        spans.append((first, last))
+    return View(folded, starts, ends, tuple(spans))
 
 
 def fold(text: str) -> str:
-    """How a keyword is compared: the folded view of it."""
-    return folded_view(text).text
+    """How a keyword is compared: the folded view of it, runs of spaces as one."""
+    return " ".join(folded_view(text).text.split(" ")) if "  " in text else folded_view(text).text

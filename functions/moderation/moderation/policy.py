@@ -1,36 +1,23 @@
-"""The moderation policy: its file format, validated and compiled at load, and its answers. Plain Python, no AWS.
+"""The moderation policy file: its format, validated at load. Data only: matcher.py compiles it, decision.py decides.
 
 A policy has a `default` pair of stages and optional per-`apps` pairs keyed by Dify app_id. An app entry replaces
 only the stages it names: an app with just `output` uses the default `input`. Each stage has a preset response and
 an ordered list of rules; each rule has an id, a category, an action (block or mask) and exactly one matcher:
-`keywords`, `regex` or `pii`. Everything is checked and compiled at load, so a bad policy fails there, naming the
-place (e.g. `apps.my-app.input.rules.2.regex: ...`).
+`keywords`, `regex` or `pii`. Everything is checked at load, so a bad policy fails there, naming the place
+(e.g. `apps.my-app.input.rules.2.regex: ...`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from dify_extension.protocol import (
-    ModerationAction,
-    ModerationInputAnswer,
-    ModerationInputParams,
-    ModerationOutputAnswer,
-    ModerationOutputParams,
-)
-from moderation.decision import Decision, decide, strings_in, with_texts
-from moderation.matcher import StageMatcher
 from moderation.normalize import fold
-from moderation.outcome import Action, Stage
+from moderation.outcome import Stage
 from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
-
-if TYPE_CHECKING:
-    from moderation.outcome import Detector
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.json")
 
@@ -107,7 +94,6 @@ class StagePolicy(_Model):
 
     preset_response: Text | None = None
     rules: list[Rule] = Field(default_factory=list)
-    _matcher: StageMatcher = PrivateAttr()
 
     @model_validator(mode="after")
     def _unique_rule_ids(self) -> StagePolicy:
@@ -116,13 +102,6 @@ class StagePolicy(_Model):
         if duplicated:
             raise ValueError(f"rule ids must be unique within a stage: {', '.join(duplicated)}")
         return self
-
-    def model_post_init(self, context: Any, /) -> None:
-        self._matcher = StageMatcher(self.rules)
-
-    @property
-    def matcher(self) -> StageMatcher:
-        return self._matcher
 
 
 class Stages(_Model):
@@ -150,41 +129,3 @@ class ModerationPolicy(BaseModel):
             if chosen is not None:
                 return chosen
         return None
-
-    def decide_input(
-        self, params: ModerationInputParams, detectors: Sequence[Detector] = ()
-    ) -> tuple[Decision, ModerationInputAnswer]:
-        """Checks the query and every string in inputs (keys: "query", "inputs.<name>", see decision.strings_in)."""
-        texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
-        decision = decide("input", self.stage(params.app_id, "input"), texts, detectors)
-        answer = ModerationInputAnswer(
-            **_flags(decision),
-            inputs=with_texts(params.inputs, "inputs", decision.texts),
-            query=decision.texts["query"],
-        )
-        return decision, answer
-
-    def decide_output(
-        self, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
-    ) -> tuple[Decision, ModerationOutputAnswer]:
-        """Checks the answer text (key: "text")."""
-        decision = decide("output", self.stage(params.app_id, "output"), {"text": params.text}, detectors)
-        return decision, ModerationOutputAnswer(**_flags(decision), text=decision.texts["text"])
-
-    def moderate_input(
-        self, params: ModerationInputParams, detectors: Sequence[Detector] = ()
-    ) -> ModerationInputAnswer:
-        return self.decide_input(params, detectors)[1]
-
-    def moderate_output(
-        self, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
-    ) -> ModerationOutputAnswer:
-        return self.decide_output(params, detectors)[1]
-
-
-def _flags(decision: Decision) -> dict[str, Any]:
-    """flagged, action and preset_response of the answer. Not flagged is "overridden" with the values unchanged: Dify
-    requires an action even then, and that one is a no-op."""
-    if decision.action is Action.BLOCK:
-        return {"flagged": True, "action": ModerationAction.DIRECT_OUTPUT, "preset_response": decision.preset_response}
-    return {"flagged": decision.action is Action.MASK, "action": ModerationAction.OVERRIDDEN}
