@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from ahocorasick_rs import AhoCorasick
 
+from moderation.evasions import Reading, coarse, surface_forms, whole_word
 from moderation.normalize import fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
@@ -36,57 +37,133 @@ class Found:
         return f"Found(rule={self.rule}, span=({self.start}, {self.end}), pii_type={self.pii_type}, {self.evasions})"
 
 
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
+class _Target:
+    """One folded keyword: the rules that list it (with their whole_word), as the policy spells it, and the forms a
+    match of this spelling means (the German spelling of an umlaut)."""
+
+    __slots__ = ("forms", "keyword", "rules")
+
+    def __init__(self, keyword: str, forms: tuple[str, ...]) -> None:
+        self.keyword = keyword
+        self.forms = forms
+        self.rules: list[tuple[int, bool]] = []
 
 
-def _whole_word(text: str, start: int, end: int) -> bool:
-    """No word character glued to either end of `text[start:end]` (an end that is not itself a word character, e.g.
-    a keyword ending in "!", needs no boundary)."""
-    left_glued = start > 0 and _is_word(text[start]) and _is_word(text[start - 1])
-    right_glued = end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
-    return not (left_glued or right_glued)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The folded keyword, and for a German umlaut its spelling with e (`Mörder`: `morder` and `moerder`); text is
+    never rewritten that way, so `blue` stays `blue`."""
+    spellings: list[tuple[str, tuple[str, ...]]] = [(fold(keyword), ())]
+    if not keyword.isascii():
+        import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
+
+        composed = unicodedata.normalize("NFC", keyword)
+        german = composed.translate(_UMLAUTS)
+        if german != composed:
+            spellings.append((fold(german), ("umlaut",)))
+    return spellings
 
 
 class StageMatcher:
     def __init__(self, rules: Sequence[Rule]) -> None:
-        targets: dict[str, list[tuple[int, bool]]] = {}
+        targets: dict[str, _Target] = {}
         self._regexes: list[tuple[int, re.Pattern[str]]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
-                targets.setdefault(fold(keyword), []).append((index, rule.whole_word))
+                for folded, forms in _spellings(keyword):
+                    targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, rule.whole_word))
             if rule.regex is not None:
                 self._regexes.append((index, re.compile(rule.regex, re.IGNORECASE)))
             if rule.pii:
                 self._pii.append((index, PiiFinder(tuple(rule.pii))))
-        self._targets = [tuple(rule_targets) for rule_targets in targets.values()]
+        self._folded = list(targets)
+        self._targets = list(targets.values())
         # Overlapping matches: a whole-word rule must see every candidate, not only the leftmost-longest one.
-        self._automaton = AhoCorasick(list(targets)) if targets else None
+        self._automaton = AhoCorasick(self._folded) if targets else None
+        by_coarse: dict[str, list[int]] = {}
+        for number, folded in enumerate(self._folded):
+            for spelling in dict.fromkeys((folded, folded.replace(" ", ""))):
+                stand_in = coarse(spelling)
+                if len(stand_in) >= 2:  # one character would make every letter a candidate
+                    by_coarse.setdefault(stand_in, []).append(number)
+        self._candidate_targets = list(by_coarse.values())
+        self._candidates = AhoCorasick(list(by_coarse)) if by_coarse else None
 
     def find(self, text: str) -> list[Found]:
-        found: list[Found] = []
+        """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
+        found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
-            view = folded_view(text)
-            folded = view.text
-            for pattern, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
-                for rule, whole_word in self._targets[pattern]:
-                    if not whole_word or _whole_word(folded, start, end):
-                        found.append(Found(rule, *view.original_span(start, end)))
+            self._find_keywords(self._automaton, _Matches(text, found, self._targets))
         if self._regexes or self._pii:
             view = plain_view(text)
             for rule, regex in self._regexes:
-                found.extend(
-                    Found(rule, *view.original_span(*match.span()))
-                    for match in regex.finditer(view.text)
-                    if match.end() > match.start()
-                )
+                for match in regex.finditer(view.text):
+                    if match.end() > match.start():
+                        start, end = view.original_span(*match.span())
+                        found.setdefault((rule, start, end), Found(rule, start, end))
             for rule, finder in self._pii:
-                found.extend(
-                    Found(rule, *view.original_span(start, end), pii_type)
-                    for pii_type, start, end in finder.find(view.text)
-                )
-        return found
+                for pii_type, start, end in finder.find(view.text):
+                    original = view.original_span(start, end)
+                    found.setdefault((rule, *original), Found(rule, *original, pii_type))
+        return list(found.values())
+
+    def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
+        folded = matches.view.text
+        for number, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
+            matches.add(number, start, end)
+        if self._candidates is None:
+            return
+        reading = Reading(folded)
+        if reading.candidates == folded:
+            return  # nothing joined, stood in or repeated: the plain automaton saw it all
+        for pattern, start, end in self._candidates.find_matches_as_indexes(reading.candidates, overlapping=True):
+            for number in self._candidate_targets[pattern]:
+                for whole in {whole for _, whole in self._targets[number].rules}:
+                    checked = reading.check(start, end, self._folded[number], whole)
+                    if checked is not None:
+                        matches.add(number, checked[0], checked[1], checked[2], whole)
+
+
+class _Matches:
+    """The keyword matches of one text, by rule and original span, each with its evasion forms."""
+
+    __slots__ = ("found", "targets", "text", "view")
+
+    def __init__(self, text: str, found: dict[tuple[int, int, int], Found], targets: list[_Target]) -> None:
+        self.text = text
+        self.view = folded_view(text)
+        self.found = found
+        self.targets = targets
+
+    def add(
+        self, number: int, start: int, end: int, forms: tuple[str, ...] = (), whole_words: bool | None = None
+    ) -> None:
+        """Records target `number`'s match `view.text[start:end]` for its rules: those with `whole_words` if given
+        (the evasion checks applied it), else each rule whose whole_word the match meets."""
+        target, view = self.targets[number], self.view
+        original_start, original_end = view.original_span(start, end)
+        evasions: tuple[str, ...] | None = None
+        for rule, whole in target.rules:
+            if whole_words is not None and whole != whole_words:
+                continue
+            if whole_words is None and whole and not whole_word(view.text, start, end):
+                continue
+            key = (rule, original_start, original_end)
+            if key in self.found:
+                continue
+            if evasions is None:
+                evasions = self._forms(original_start, original_end, target, forms)
+            self.found[key] = Found(rule, original_start, original_end, evasions=evasions)
+
+    def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
+        original = self.text[start:end]
+        surface = [] if original.isascii() else surface_forms(original, target.keyword)
+        if any(first < end and start < last for first, last in self.view.reversed_spans):
+            surface.append("bidi")
+        return tuple(sorted({*forms, *target.forms, *surface}))
 
 
 class CompiledStage:

@@ -334,6 +334,18 @@ def _in_display_order(text: str) -> View:
     return View(folded, starts, ends, tuple(spans))
 
 
+def has_ignored(text: str) -> bool:
+    return not text.isascii() and _has_ignored().search(text) is not None
+
+
+def mark_count(text: str) -> int:
+    """Marks dropped from `text` when folded (on letters or not), and tatweels."""
+    import unicodedata  # noqa: PLC0415 - see _has_ignored
+
+    decomposed = unicodedata.normalize("NFD", text)
+    return len(_dropped_marks().findall(decomposed)) + decomposed.count(TATWEEL)
+
+
 def fold(text: str) -> str:
     """How a keyword is compared: the folded view of it, runs of spaces as one."""
     return " ".join(folded_view(text).text.split(" ")) if "  " in text else folded_view(text).text

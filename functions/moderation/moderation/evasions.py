@@ -1,0 +1,307 @@
+"""Keyword evasions read from the folded text (normalize.folded_view): letters spelled apart (`b a d`, `b.a.d`),
+runs of spaces inside a phrase, leetspeak (`b4d`, `$hit`), repeated letters (`baaaad`) and look-alike letters of
+other scripts (Cyrillic `а` for Latin `a`, Latin `p` for Cyrillic `р`).
+
+How, without a Python loop over the text: a *candidate text* is made from the folded text with C-speed string
+operations - runs of single letters joined, every character replaced by a coarse stand-in (a look-alike or a leet
+symbol by the letter it imitates, `i` and `l` as one, white space as a space), runs of one character made one - and
+one automaton of the keywords, made coarse the same way, finds the candidates. Each candidate is then checked
+precisely against its keyword (`Reading.check`), on the text with only the joins undone, and kept only if it passes
+the precision rules:
+
+- letters are joined only where single letters stand apart (`b a d`); letters of ordinary words never are, so
+  `this hit` is not `shit`;
+- a leet symbol reads as a letter only in a match with at least one real letter and no more digits than letters
+  (`b4d`, `$h1t`; not `1337`, `4x4`);
+- a letter repeated three or more times reads as one or two (`baaaad`, `asssss`); a doubled letter reads as one only
+  in keywords of LONG_KEYWORD letters or more (`conntraband`), so `good` is not `god`; a keyword's own double letter
+  is always needed (`as` is not `ass`);
+- a look-alike letter of another script counts only if the matched word mixes scripts, or is written in one script
+  while the text around it is in another: a whole word in the script of its text is that language (Russian `сор`
+  is not `cop`).
+"""
+
+# ruff: noqa: RUF002 - look-alike letters are what this module is about
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import cache, lru_cache
+
+from moderation import evasion_tables
+from moderation.normalize import has_ignored, mark_count
+
+LONG_KEYWORD = 6
+"""Letters a keyword needs before a doubled letter in the text may stand for its single one."""
+
+SCRIPT_WINDOW = 200
+"""Characters either side of a word that say which script the text around it is in."""
+
+# Leetspeak: each symbol and the letters it may stand for (the first is its coarse stand-in).
+LEET = {
+    "0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g",
+    "@": "a", "$": "s", "!": "i", "|": "li", "+": "t",
+}  # fmt: skip
+
+# Read on the stand-ins (leet symbols already letters), after a space: two or more single letters in a row, each
+# apart from the next by one to five separators (`b a d`, `b.a.d`, `b_a_d`), each with no letter or digit glued on.
+_SPELLED_APART = re.compile(r"[\W_][^\W_][\W_]{1,5}[^\W_](?:[\W_]{1,5}[^\W_])*(?![^\W_])")
+_SEPARATORS = re.compile(r"[\W_]")
+_RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
+"""Each character that the same one follows: deleting them all leaves one of each run."""
+_WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+
+
+@cache
+def _cross_script() -> dict[str, str]:
+    return dict(zip(evasion_tables.CROSS_SCRIPT_FROM, evasion_tables.CROSS_SCRIPT_TO, strict=True))
+
+
+def _skeleton(char: str) -> str:
+    return _cross_script().get(char, char)
+
+
+def _coarse_char(char: str) -> str:
+    stand_in = _skeleton(char)
+    stand_in = LEET.get(stand_in, stand_in)[0]
+    if stand_in in _WHITE_SPACE:
+        return " "
+    return "i" if stand_in == "l" else stand_in
+
+
+@cache
+def _ascii_coarse() -> dict[int, str]:
+    """For ASCII text (str.translate's fast path for a small table)."""
+    return {code: _coarse_char(chr(code)) for code in range(128) if _coarse_char(chr(code)) != chr(code)}
+
+
+@cache
+def _coarse_table() -> list[int]:
+    """For other text: a table indexed by code point (what str.translate reads fastest), made on first use."""
+    table = list(range(0x10000))
+    for char in [*map(chr, range(128)), *_cross_script()]:
+        table[ord(char)] = ord(_coarse_char(char))
+    return table
+
+
+def coarse(text: str) -> str:
+    """`text` (folded) as the candidate automaton reads it: coarse stand-ins, runs of one character made one."""
+    return _RUNS.sub("", text.translate(_ascii_coarse() if text.isascii() else _coarse_table()))
+
+
+@cache
+def _readers() -> dict[str, frozenset[str]]:
+    """Each letter -> every character that may stand for it (itself, its look-alikes, its leet symbols)."""
+    readers: dict[str, set[str]] = {}
+    for char in [*map(chr, range(32, 127)), *_cross_script(), *_cross_script().values()]:
+        skeleton = _skeleton(char)
+        for reading in {skeleton, *LEET.get(skeleton, "")}:
+            readers.setdefault(reading, set()).add(char)
+    return {reading: frozenset(chars) for reading, chars in readers.items()}
+
+
+def _reader_class(char: str) -> str:
+    chars = {char, *_readers().get(_skeleton(char), ())}
+    return "[" + "".join(re.escape(reader) for reader in sorted(chars)) + "]"
+
+
+@lru_cache(maxsize=4096)
+def _reading_pattern(keyword: str) -> re.Pattern[str]:
+    """What may stand for `keyword` (folded) once single letters are joined: per letter, any character reading as
+    it, repeated as the precision rules allow; white space (or none, where letters were spelled apart) for a space."""
+    letters = len(keyword.replace(" ", ""))
+    runs = [match.group() for match in re.finditer(r"(.)\1*", keyword, re.DOTALL)]
+    parts: list[str] = []
+    for index, run in enumerate(runs):
+        if run[0] == " ":
+            parts.append(r"\s*")
+            continue
+        unit, count = _reader_class(run[0]), len(run)
+        if index in (0, len(runs) - 1):
+            parts.append(f"{unit}{{{count},}}")  # the text's run may start before, or go on after, the match
+        elif count == 1:
+            parts.append(f"{unit}+" if letters >= LONG_KEYWORD else f"{unit}(?:{unit}{{2,}})?")
+        else:
+            parts.append(f"{unit}{{{count},}}")
+    return re.compile("".join(parts))
+
+
+# Scripts whose letters imitate each other, by code point ranges (Unicode blocks).
+_SCRIPTS = (
+    ("latin", re.compile("[a-z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f]")),
+    ("cyrillic", re.compile("[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]")),
+    ("greek", re.compile("[\u0370-\u03ff\u1f00-\u1fff]")),
+    ("armenian", re.compile("[\u0530-\u058f]")),
+    ("cherokee", re.compile("[\u13a0-\u13ff\uab70-\uabbf]")),
+)  # fmt: skip
+
+
+def _script(char: str) -> str:
+    for name, letters in _SCRIPTS:
+        if letters.match(char):
+            return name
+    return "other"
+
+
+def _scripts_of(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name, letters in _SCRIPTS:
+        found = len(letters.findall(text))
+        if found:
+            counts[name] = found
+    return counts
+
+
+def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
+    """The script rule: the word around `folded[start:end]` mixes scripts, or its one script is not the one most of
+    the letters around it are in (no letters around: allowed)."""
+    while start > 0 and folded[start - 1].isalpha():
+        start -= 1
+    while end < len(folded) and folded[end].isalpha():
+        end += 1
+    scripts = {_script(char) for char in folded[start:end] if char.isalpha()}
+    if len(scripts) != 1:
+        return True
+    around = _scripts_of(folded[max(0, start - SCRIPT_WINDOW) : start] + " " + folded[end : end + SCRIPT_WINDOW])
+    return not around or max(around, key=lambda name: around[name]) not in scripts
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def whole_word(text: str, start: int, end: int) -> bool:
+    """No word character glued to either end of `text[start:end]` (an end that is not itself a word character, e.g.
+    a keyword ending in "!", needs no boundary)."""
+    left_glued = start > 0 and _is_word(text[start]) and _is_word(text[start - 1])
+    right_glued = end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
+    return not (left_glued or right_glued)
+
+
+def _without(text: str, positions: list[int]) -> str:
+    """`text` without the characters at `positions` (sorted)."""
+    if not positions:
+        return text
+    pieces: list[str] = []
+    done = 0
+    for position in positions:
+        pieces.append(text[done:position])
+        done = position + 1
+    return "".join(pieces) + text[done:]
+
+
+class Reading:
+    """A folded text as the evasion checks read it: `candidates` for the coarse automaton, and `check` to accept a
+    candidate for one keyword, with the span in the folded text it covers and the evasion forms it needed."""
+
+    __slots__ = (
+        "_collapsed_adjusted",
+        "_joined_adjusted",
+        "_spelled_apart",
+        "candidates",
+        "folded",
+        "joined",
+        "stand_ins",
+    )
+
+    def __init__(self, folded: str) -> None:
+        self.folded = folded
+        stand_ins = folded.translate(_ascii_coarse() if folded.isascii() else _coarse_table())
+        deleted: list[int] = []
+        for match in _SPELLED_APART.finditer(" " + stand_ins):  # the space: a match may start the text
+            # In `folded`, the match's character i (after the leading separator, 0) is at match.start() - 1 + i.
+            deleted.extend(match.start() - 1 + found.start() for found in _SEPARATORS.finditer(match.group(), 2))
+        self._spelled_apart = deleted
+        self.joined = _without(folded, deleted)
+        self.stand_ins = _without(stand_ins, deleted)
+        # joined -> folded: a joined position p is folded position p + (deletions before it), found by bisection.
+        self._joined_adjusted = [position - index for index, position in enumerate(deleted)]
+        self.candidates = _RUNS.sub("", self.stand_ins)
+        self._collapsed_adjusted: list[int] | None = None
+
+    def _to_joined(self, position: int) -> int:
+        """The joined position of the character the candidate text keeps at `position` (the last of its run)."""
+        if self._collapsed_adjusted is None:
+            removed = [match.start() for match in _RUNS.finditer(self.stand_ins)]
+            self._collapsed_adjusted = [place - index for index, place in enumerate(removed)]
+        return position + bisect_right(self._collapsed_adjusted, position)
+
+    def _to_folded(self, position: int) -> int:
+        return position + bisect_right(self._joined_adjusted, position)
+
+    def check(self, start: int, end: int, keyword: str, whole: bool) -> tuple[int, int, tuple[str, ...]] | None:
+        """The candidate `candidates[start:end]` read as `keyword` (folded): its span in the folded text and its
+        evasion forms, or None if it is not one (or is the keyword itself, which the plain automaton finds)."""
+        first = self._to_joined(start - 1) + 1 if start > 0 else 0
+        last = self._to_joined(end - 1) + 1
+        written = self.joined[first:last]
+        folded_start, folded_end = self._to_folded(first), self._to_folded(last - 1) + 1
+        if self.folded[folded_start:folded_end] == keyword:
+            return None
+        match = _reading_pattern(keyword).fullmatch(written)
+        if match is None or (whole and not whole_word(self.stand_ins, first, last)):
+            return None
+        forms: list[str] = []
+        if bisect_right(self._spelled_apart, folded_end) > bisect_right(self._spelled_apart, folded_start):
+            forms.append("separated")
+        spaced = re.search(r"\s", written) is not None
+        if spaced != (" " in keyword) or re.search(r"\s\s|[^\S ]", written):
+            forms.append("spaces")
+        letters = [char for char in written if not char.isspace()]
+        if len(letters) > len(keyword.replace(" ", "")):
+            forms.append("repeated")
+        if any(char in LEET and char not in keyword for char in letters):
+            real = sum(char.isalpha() for char in letters)
+            if real == 0 or sum(char.isdigit() for char in letters) > real:
+                return None
+            forms.append("leetspeak")
+        # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.
+        if any(char not in keyword and char not in LEET for char in letters):
+            if not _look_alikes_allowed(self.folded, folded_start, folded_end):
+                return None
+            forms.append("confusable")
+        return folded_start, folded_end, tuple(forms)
+
+
+_KATAKANA = re.compile("[\u30a1-\u30fa\uff66-\uff9d]")
+_HIRAGANA = re.compile("[\u3041-\u3096]")
+
+
+@cache
+def _traditional() -> frozenset[str]:
+    return frozenset(evasion_tables.TRADITIONAL)
+
+
+@cache
+def _latin_lookalikes() -> frozenset[str]:
+    return frozenset(evasion_tables.LATIN_LOOKALIKE_FROM)
+
+
+def surface_forms(original: str, keyword: str) -> list[str]:
+    """The evasion forms the folded view itself undid in `original` (what a match covers) that `keyword` (as the
+    policy spells it) does not have: invisible characters, compatibility forms (full-width, mathematical, enclosed
+    letters), marks, Latin look-alikes (small capitals), katakana for hiragana or the reverse, traditional Chinese for
+    simplified or the reverse."""
+    import unicodedata  # noqa: PLC0415 - only for matches in text that is not ASCII
+
+    forms: list[str] = []
+    if has_ignored(original):
+        forms.append("invisible")
+    if unicodedata.normalize("NFKC", original) != unicodedata.normalize("NFC", original) or re.search(
+        "[\U0001f100-\U0001f1ff]", original
+    ):
+        forms.append("width")
+    if mark_count(original) > mark_count(keyword):
+        forms.append("marks")
+    if any(char.casefold() in _latin_lookalikes() and char not in keyword for char in original):
+        forms.append("confusable")
+    plain = unicodedata.normalize("NFKC", original)
+    if (_KATAKANA.search(plain) and not _KATAKANA.search(keyword)) or (
+        _HIRAGANA.search(plain) and not _HIRAGANA.search(keyword)
+    ):
+        forms.append("kana")
+    traditional = _traditional()
+    if any(char in traditional for char in set(plain) ^ set(keyword)):
+        forms.append("chinese_variant")
+    return forms
