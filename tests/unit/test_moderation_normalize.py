@@ -8,8 +8,10 @@ import unicodedata
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from moderation.normalize import View, fold, folded_view, plain_view
+from moderation.normalize import IGNORED_RANGES, View, fold, folded_view, plain_view
 
 EVASIONS = [
     pytest.param("Ｂａｄ", id="full-width"),
@@ -235,3 +237,36 @@ def test_non_ascii_text_maps_back_through_fast_runs_and_clusters() -> None:
         start = view.text.index(word)
         original = text[slice(*view.original_span(start, start + len(word)))]
         assert fold(original) == word
+
+
+# Characters that exercise every path: ASCII, accents composed and not, marks of every kind, invisible and bidi
+# characters, case folds that grow (ß, İ), compatibility forms, kana, Hangul jamo, look-alikes, Arabic marks.
+_PIECES = [
+    *"abcABC xyz.-_1@$!",
+    *"éÉ\u0301\u0345\u1ab0\u20e3\u0338İıßΩάрсЁ",
+    *"\u200b\u00ad\ufeff\u202a\u202c\u202e\u2066\u2069\n",
+    *"ｶﾞカ國东ﬁ㎏",
+    *"\u1100\u1161\u11a8한ـ\u064eم",
+    "𝐚",
+    "🅰",
+    "🇩",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join))
+def test_every_view_maps_back_exactly(text: str) -> None:
+    """Spans lie within the text and, outside right-to-left overrides, in order; the original span of any stretch
+    of the view starts and ends on characters that produced it, and folding it gives that stretch back."""
+    ignorable = {chr(code) for first, last in IGNORED_RANGES for code in range(first, last + 1)}
+    for view, again in ((folded_view(text), folded_view), (plain_view(text), plain_view)):
+        spans = [view.original_span(index, index + 1) for index in range(len(view.text))]
+        assert all(0 <= start < end <= len(text) for start, end in spans)
+        if view.reversed_spans:
+            continue
+        assert spans == sorted(spans)
+        for start in range(len(view.text)):
+            for end in range(start + 1, min(len(view.text), start + 5) + 1):
+                first, last = view.original_span(start, end)
+                assert text[first] not in ignorable
+                assert view.text[start:end] in again(text[first:last]).text

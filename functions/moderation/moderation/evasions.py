@@ -11,8 +11,8 @@ the precision rules:
 
 - letters are joined only where single letters stand apart (`b a d`); letters of ordinary words never are, so
   `this hit` is not `shit`;
-- a leet symbol reads as a letter only in a match with at least one real letter and no more digits than letters
-  (`b4d`, `$h1t`; not `1337`, `4x4`);
+- a leet symbol reads as a letter only in a match with two real letters, or one and no more digits (`b4d`,
+  `$h1t`, `c0c41n3`; not `1337`, `4x4`);
 - a letter repeated three or more times reads as one or two (`baaaad`, `asssss`); a doubled letter reads as one only
   in keywords of LONG_KEYWORD letters or more (`conntraband`), so `good` is not `god`; a keyword's own double letter
   is always needed (`as` is not `ass`);
@@ -227,6 +227,14 @@ class Reading:
             self._collapsed_adjusted = [place - index for index, place in enumerate(removed)]
         return position + bisect_right(self._collapsed_adjusted, position)
 
+    def _glued(self, start: int, end: int) -> bool:
+        """A letter or digit right before or after `joined[start:end]`, whose end there is a letter, digit or leet
+        symbol (a leet symbol outside a match is punctuation: `ass!` is a whole word)."""
+        joined = self.joined
+        left = start > 0 and _is_word(joined[start - 1]) and (_is_word(joined[start]) or joined[start] in LEET)
+        right = end < len(joined) and _is_word(joined[end]) and (_is_word(joined[end - 1]) or joined[end - 1] in LEET)
+        return left or right
+
     def _to_folded(self, position: int) -> int:
         return position + bisect_right(self._joined_adjusted, position)
 
@@ -240,7 +248,7 @@ class Reading:
         if self.folded[folded_start:folded_end] == keyword:
             return None
         match = _reading_pattern(keyword).fullmatch(written)
-        if match is None or (whole and not whole_word(self.stand_ins, first, last)):
+        if match is None or (whole and self._glued(first, last)):
             return None
         forms: list[str] = []
         if bisect_right(self._spelled_apart, folded_end) > bisect_right(self._spelled_apart, folded_start):
@@ -253,7 +261,7 @@ class Reading:
             forms.append("repeated")
         if any(char in LEET and char not in keyword for char in letters):
             real = sum(char.isalpha() for char in letters)
-            if real == 0 or sum(char.isdigit() for char in letters) > real:
+            if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
                 return None
             forms.append("leetspeak")
         # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.

@@ -22,7 +22,7 @@ from functools import cache, lru_cache
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15): characters that render as nothing
 # (zero-width, bidi controls, variation selectors, tag characters, Hangul fillers ...), as inclusive ranges.
-_IGNORED_RANGES = (
+IGNORED_RANGES = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
     (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
     (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
@@ -33,12 +33,12 @@ _IGNORED_RANGES = (
 # made on the first other text.
 @cache
 def _has_ignored() -> re.Pattern[str]:
-    return re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _IGNORED_RANGES) + "]")
+    return re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in IGNORED_RANGES) + "]")
 
 
 @cache
 def _ignored() -> frozenset[str]:
-    return frozenset(chr(code) for first, last in _IGNORED_RANGES for code in range(first, last + 1))
+    return frozenset(chr(code) for first, last in IGNORED_RANGES for code in range(first, last + 1))
 
 
 # Combining marks that carry no letter of their own: the generic blocks (diacritical marks, extended, supplement,
@@ -113,7 +113,7 @@ def _plain(cluster: str) -> str:
 
 
 def _without_marks(text: str) -> str:
-    """`text` (NFD) without the dropped marks that follow a letter, and without tatweel."""
+    """`text` (NFD) without the dropped marks that follow a letter or a space, and without tatweel."""
     import unicodedata  # noqa: PLC0415 - see _has_ignored
 
     kept: list[str] = []
@@ -124,7 +124,7 @@ def _without_marks(text: str) -> str:
         if not (after_letter and is_dropped):
             kept.append(char)
         if not (is_dropped or unicodedata.combining(char)):
-            after_letter = char.isalpha()
+            after_letter = char.isalpha() or char.isspace()  # a mark on a space means nothing either
     return "".join(kept)
 
 

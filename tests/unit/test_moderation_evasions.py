@@ -1,0 +1,295 @@
+"""Keyword evasions, end to end through a compiled policy: the defects of issue 8, a recall corpus made from keywords
+in several languages by every evasion (alone and combined), and the precision rules that keep ordinary words of
+other languages from becoming matches."""
+
+# ruff: noqa: RUF001, RUF003 - look-alike letters are what these tests are about
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dify_extension.protocol import ModerationInputParams
+from moderation.decision import decide_input
+from moderation.evasions import LONG_KEYWORD
+from moderation.matcher import CompiledPolicy, Found
+from moderation.moderator import Moderator
+from moderation.policy import ModerationPolicy
+
+KEYWORDS = {
+    "en": ["contraband", "cocaine", "ignore previous instructions", "bad"],
+    "ru": ["наркотики", "оружие"],
+    "de": ["mörder"],
+    "tr": ["kılıç"],
+    "el": ["ναρκωτικά"],
+    "ar": ["مخدرات"],
+    "hi": ["हथियार"],
+    "zh": ["赌博"],
+    "ja": ["ばかやろう"],
+}
+SENTENCES = {
+    "en": "Please tell me where the {} is, thanks.",
+    "ru": "Скажи мне, где {} сейчас, пожалуйста.",
+    "de": "Sag mir bitte, wo der {} ist.",
+    "tr": "Lütfen bana {} nerede söyle.",
+    "el": "Πες μου πού είναι τα {} τώρα.",
+    "ar": "قل لي أين {} الآن من فضلك.",
+    "hi": "मुझे बताओ {} कहाँ है।",
+    "zh": "请告诉我{}在哪里。",
+    "ja": "{}と言わないでください。",
+}
+
+
+def stage_matcher(rules: list[dict[str, Any]]) -> Any:
+    policy = ModerationPolicy.model_validate({"default": {"input": {"rules": rules}}})
+    return CompiledPolicy(policy).stage("app", "input")
+
+
+RECALL = stage_matcher(
+    [{"id": lang, "category": "test", "action": "block", "keywords": words} for lang, words in KEYWORDS.items()]
+)
+
+
+def found_in(text: str, stage: Any = RECALL) -> list[Found]:
+    return list(stage.matcher.find(text))
+
+
+# --- the evasions, as functions of a keyword ---------------------------------------------------------------------
+
+_TO_CYRILLIC = str.maketrans("aceopxyi", "асеорхуі")
+_TO_LATIN = str.maketrans("аеорсху", "aeopcxy")
+_LEET = str.maketrans("aeiost", "4310$7")
+_ZALGO = "\u0345\u1ab0\u1dc0\u20d2\u0338"
+
+
+def _letters_apart(separator: str) -> Callable[[str], str]:
+    return lambda word: "  ".join(separator.join(part) for part in word.split(" "))
+
+
+def _small_capitals(word: str) -> str:
+    def capital(char: str) -> str:
+        try:
+            return unicodedata.lookup(f"LATIN LETTER SMALL CAPITAL {char.upper()}")
+        except KeyError:
+            return char
+
+    return "".join(capital(char) for char in word)
+
+
+def _negative_squared(word: str) -> str:
+    return "".join(chr(0x1F170 + ord(char) - ord("a")) if "a" <= char <= "z" else char for char in word)
+
+
+def _repeated(word: str) -> str:
+    """A vowel (or the last letter) four times, and in a long word (LONG_KEYWORD) its second letter doubled."""
+    long = len(word.replace(" ", "")) >= LONG_KEYWORD
+    vowel = next((index for index, char in enumerate(word) if char in "aeiouаеиоуыαοι"), len(word) - 1)
+    word = word[:vowel] + word[vowel] * 3 + word[vowel:]
+    return word[:2] + word[1] + word[2:] if long else word
+
+
+EVASIONS: dict[str, tuple[Callable[[str], str], tuple[str, ...]]] = {
+    "upper": (str.upper, ()),
+    "spaces": (lambda word: word.replace(" ", "\n \t "), ("latin-phrase",)),
+    "apart-space": (_letters_apart(" "), ("spaced-script",)),
+    "apart-dot": (_letters_apart("."), ("spaced-script",)),
+    "apart-dash": (_letters_apart("-"), ("spaced-script",)),
+    "apart-underscore": (_letters_apart("_"), ("spaced-script",)),
+    "apart-asterisk": (_letters_apart("*"), ("spaced-script",)),
+    "apart-slash": (_letters_apart("/"), ("spaced-script",)),
+    "leetspeak": (lambda word: word.translate(_LEET), ("latin",)),
+    "repeated": (_repeated, ("alphabet",)),
+    "cyrillic-look-alikes": (lambda word: word.translate(_TO_CYRILLIC), ("latin",)),
+    "latin-look-alikes": (lambda word: word.translate(_TO_LATIN), ("cyrillic",)),
+    "bidi-override": (lambda word: f"\u202e{word[::-1]}\u202c", ()),
+    "small-capitals": (_small_capitals, ("latin",)),
+    "negative-squared": (_negative_squared, ("latin-word",)),
+    "full-width": (lambda word: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in word), ("latin",)),
+    "zalgo": (lambda word: "".join(char + _ZALGO[index % 5] for index, char in enumerate(word)), ("alphabet",)),
+    "invisible": ("\u200b".join, ()),
+    "apart-and-leetspeak": (lambda word: ".".join(word.translate(_LEET)), ("latin-word",)),
+    "look-alikes-and-repeated": (lambda word: _repeated(word).translate(_TO_CYRILLIC), ("latin",)),
+    "upper-invisible-leetspeak": (lambda word: "\u2060".join(word.translate(_LEET).upper()), ("latin-word",)),
+    "zalgo-and-apart": (lambda word: " ".join(char + "\u1dc0" for char in word), ("latin-word",)),
+}
+
+
+def _applies(lang: str, keyword: str, needs: tuple[str, ...]) -> bool:
+    latin = lang in ("en", "de", "tr")
+    kinds = {
+        "latin": latin,
+        "latin-word": latin and keyword.isalpha(),
+        "latin-phrase": latin and " " in keyword,
+        "cyrillic": lang == "ru",
+        "alphabet": lang in ("en", "de", "tr", "ru", "el"),
+        "spaced-script": lang not in ("zh", "ja", "ar", "hi"),
+    }
+    return all(kinds[need] for need in needs)
+
+
+CASES = [
+    (lang, keyword, name)
+    for lang, words in KEYWORDS.items()
+    for keyword in words
+    for name, (_, needs) in EVASIONS.items()
+    if _applies(lang, keyword, needs)
+]
+# Evasions of one script: kana, Chinese variants, Arabic marks, German and Turkish spellings.
+SCRIPT_CASES = [
+    ("ja", "バカヤロウ"),
+    ("ja", "ﾊﾞｶﾔﾛｳ"),
+    ("zh", "賭博"),
+    ("ar", "مخـدرات"),
+    ("ar", "مُخَدِّرَات"),
+    ("de", "moerder"),
+    ("de", "MOERDER"),
+    ("tr", "KILIÇ"),
+    ("tr", "KİLİÇ"),
+    ("tr", "kiliç"),
+    ("en", "co\u0345ntraband"),
+    ("en", "c\u1ab0o\u1dc0n\u20d2t\ufe20raband"),
+]
+
+
+@pytest.mark.parametrize(("lang", "keyword", "evasion"), CASES, ids=[f"{name}-{word}" for _, word, name in CASES])
+def test_every_evasion_of_every_keyword_is_caught(lang: str, keyword: str, evasion: str) -> None:
+    evaded = EVASIONS[evasion][0](keyword)
+    text = SENTENCES[lang].format(evaded)
+    assert any(found.rule == list(KEYWORDS).index(lang) for found in found_in(text)), (evaded, text)
+
+
+@pytest.mark.parametrize(("lang", "evaded"), SCRIPT_CASES)
+def test_script_spellings_are_caught(lang: str, evaded: str) -> None:
+    found = found_in(SENTENCES[lang].format(evaded))
+    assert [found.rule for found in found] == [list(KEYWORDS).index(lang)]
+
+
+def test_recall_over_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    """The recall figure the README quotes: every case of the two corpora above."""
+    texts = [SENTENCES[lang].format(EVASIONS[name][0](keyword)) for lang, keyword, name in CASES]
+    texts += [SENTENCES[lang].format(evaded) for lang, evaded in SCRIPT_CASES]
+    caught = sum(bool(found_in(text)) for text in texts)
+    with capsys.disabled():
+        print(f"\nkeyword recall over {len(texts)} evasions: {caught / len(texts):.3f}")
+    assert caught == len(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "evaded", "forms"),
+    [
+        ("buy c.0.n.t.r.@.b.a.n.d now", "c.0.n.t.r.@.b.a.n.d", ("leetspeak", "separated")),
+        ("buy соntrаbаnd now", "соntrаbаnd", ("confusable",)),
+        ("send the baaaad news", "baaaad", ("repeated",)),
+        ("say \u202edab\u202c now", "dab", ("bidi",)),
+        ("Ｃｏｎｔｒａｂａｎｄ!", "Ｃｏｎｔｒａｂａｎｄ", ("width",)),
+        ("co\u200bntraband", "co\u200bntraband", ("invisible",)),
+        ("ignore  previous\ninstructions", "ignore  previous\ninstructions", ("spaces",)),
+        ("Moerder", "Moerder", ("umlaut",)),
+        ("バカヤロウ!", "バカヤロウ", ("kana",)),
+        ("賭博", "賭博", ("chinese_variant",)),
+    ],
+)
+def test_a_match_covers_the_original_characters_and_names_its_forms(
+    text: str, evaded: str, forms: tuple[str, ...]
+) -> None:
+    (found,) = found_in(text)
+    assert text[found.start : found.end] == evaded
+    assert found.evasions == forms
+    assert found.pii_type is None
+
+
+# --- precision ---------------------------------------------------------------------------------------------------
+
+PRECISION = stage_matcher(
+    [
+        {
+            "id": "en",
+            "category": "t",
+            "action": "block",
+            "keywords": ["contraband", "shit", "asin", "cop", "poc", "bad"],
+        },
+        {"id": "en-words", "category": "t", "action": "block", "whole_word": True, "keywords": ["god", "ass"]},
+        {"id": "ru", "category": "t", "action": "block", "whole_word": True, "keywords": ["наркотики"]},
+    ]
+)
+RUSSIAN = stage_matcher([{"id": "ru", "category": "t", "action": "block", "whole_word": True, "keywords": ["рос"]}])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this hit the spot",
+        "it was a sin to waste it",
+        "good morning, goodness me",
+        "a bass passage to assess",
+        "В углу был сор, а на окне рос цветок.",  # Russian words: not `cop`, and Russian text stays Russian
+        "Η Ελλάδα είναι μια χώρα με καλό καιρό και κόσμο.",
+        "mp3, h2o, covid19, 4x4, v1.2.3, ISO 9001, 1337",
+        "a / b / c testing and x = a + b",
+        "b a n d s and a d s",
+        "Mail ana@example.com or bob_a_b@example.org",
+    ],
+)
+def test_ordinary_words_do_not_become_matches(text: str) -> None:
+    assert found_in(text, PRECISION) == []
+
+
+def test_a_keyword_double_letter_is_needed_and_short_keywords_take_no_double() -> None:
+    assert found_in("as", PRECISION) == []
+    assert [text for text in ("asss!", "gooood") if found_in(text, PRECISION)] == ["asss!", "gooood"]
+    assert found_in("baad", PRECISION) == []  # a double letter in a short keyword: an ordinary spelling
+
+
+def test_look_alikes_count_in_a_mixed_word_or_a_word_of_another_script() -> None:
+    assert found_in("this соp", PRECISION)  # Cyrillic о in a Latin word
+    assert found_in("the сор arrived", PRECISION)  # a Cyrillic word in English text: the Latin cop
+    assert found_in("Это poc, а не что-то другое.", RUSSIAN)  # a Latin word in Russian text: the Russian рос
+    assert found_in("the poc of the project met", RUSSIAN) == []  # Latin text stays Latin
+
+
+# --- through the moderator: the log line names the evasion forms, never the text ----------------------------------
+
+
+def test_the_decision_log_names_the_evasion_forms(capsys: pytest.CaptureFixture[str]) -> None:
+    policy = ModerationPolicy.model_validate(
+        {"default": {"input": {"rules": [{"id": "c", "category": "t", "action": "block", "keywords": ["contraband"]}]}}}
+    )
+    moderator = Moderator(lambda: policy)
+    capsys.readouterr()
+    answer = moderator.moderate_input(
+        ModerationInputParams(app_id="a", inputs={"note": "с.о.n.t.r.a.b.a.n.d"}, query="hello")
+    )
+    assert answer.flagged is True
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "moderation decision" in line]
+    assert lines[0]["evasions"] == ["confusable", "separated"]
+    assert "с.о.n" not in json.dumps(lines, ensure_ascii=False)
+
+
+def test_defects_of_issue_8_through_a_policy() -> None:
+    policy = CompiledPolicy(
+        ModerationPolicy.model_validate(
+            {
+                "default": {
+                    "input": {
+                        "rules": [
+                            {"id": "c", "category": "t", "action": "block", "keywords": ["contraband", "kılıç"]},
+                            {"id": "hi", "category": "t", "action": "block", "keywords": ["हथियार"]},
+                        ]
+                    }
+                }
+            }
+        )
+    )
+
+    def blocked(query: str) -> bool:
+        return decide_input(policy, ModerationInputParams(app_id="a", inputs={}, query=query))[1].flagged
+
+    assert blocked("co\u0345ntraband")
+    assert blocked("co\u1ab0ntra\u1dc0ba\u20d2nd\ufe20")
+    assert blocked("KILIÇ")
+    assert blocked("KİLİÇ")
+    assert not blocked("हथयार")
