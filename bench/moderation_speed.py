@@ -5,8 +5,12 @@ took ~280 ms): 10,000 keywords over 20 KB in <= 2 ms warm, and the whole series 
 streamed 10,000-character answer (one call per 300 new characters, each with the text so far, then the complete
 answer) <= 30 ms, with a realistic policy (those keywords plus every built-in PII type). The gates are those ratios
 to the loop measured here (2/280 and 30/280), so a slower machine moves both sides alike. Cost must also be linear
-in the text's length. Exits 1 on a miss.
+in the text's length. Issue 8 (keyword evasions, always on) adds: keywords + every PII type over 20 KB <= 3/280;
+20 KB of mixed-language text (11 languages) <= 2/280 of the loop over that same text; loading a 10,000-keyword
+policy <= 0.5 s. Exits 1 on a miss.
 """
+
+# ruff: noqa: RUF001 - other scripts and look-alike letters are part of what is measured
 
 from __future__ import annotations
 
@@ -36,6 +40,9 @@ ANSWER_CHARS = 10_000
 STREAM_STEP = 300  # Dify's MODERATION_BUFFER_SIZE
 MAX_KEYWORDS_RATIO = 2 / 280
 MAX_SERIES_RATIO = 30 / 280
+MAX_PII_RATIO = 3 / 280
+MAX_LOAD_SECONDS = 0.5
+MS = 1000
 MAX_DOUBLING_RATIO = 2.6
 """Cost of twice the text over the cost of the text, at each step of SIZES_KB: 2 is linear, 4 quadratic."""
 BENCH_KEY = "moderation-speed-bench-key"
@@ -54,6 +61,49 @@ _PROSE = (
     "sent to, and we will check where it is and when it should arrive. "
 )
 _PII = "Write to ana.lima{n}@example.com or call +44 20 7946 {phone}; card {card}. "
+
+
+# Mixed-language prose (none of the keywords' q/x/z letters outside Latin words that lack them), one paragraph per
+# language, each with a number of its own per text.
+_MIXED = (
+    "Le café est très bon aujourd'hui, dit-il à sa sœur, et le marché ouvre à {n} heures. ",
+    "Грузовик едет по дороге в город, водитель везёт {n} ящиков яблок и груш. ",
+    "今天天气很好，我们去公园散步吧，门票是{n}元。 我們明天去圖書館看書。 ",
+    "Die Straße über den Fluss ist seit {n} Tagen gesperrt; Äpfel gibt es am Markt. ",
+    "Η Ελλάδα είναι όμορφη χώρα με {n} νησιά και πολύ ήλιο το καλοκαίρι. ",
+    "東京は日本の首都です。カタカナとひらがなで{n}文字を書きました。 ",
+    "مرحبا بكم في المدينة، لدينا {n} غرفة متاحة الليلة. ",
+    "Merhaba, bugün hava çok güzel ve ılık; {n} kişi parkta yürüyor. ",
+    "नमस्ते दुनिया, आज बाज़ार में {n} लोग आए। ",
+    "Xin chào các bạn, hôm nay trời đẹp và có {n} người đến thăm. ",
+    "안녕하세요, 오늘 날씨가 좋아서 {n}명이 산책을 했어요. ",
+)
+
+
+def mixed_prose(chars: int, variant: int = 0) -> str:
+    """`chars` characters of prose in eleven languages, taking turns paragraph by paragraph."""
+    paragraphs: list[str] = []
+    while sum(len(paragraph) for paragraph in paragraphs) < chars:
+        n = variant * 10_000 + len(paragraphs)
+        paragraphs.append(_MIXED[len(paragraphs) % len(_MIXED)].format(n=n))
+    return "".join(paragraphs)[:chars]
+
+
+def _evaded(word: str, how: int) -> str:
+    """`word` as an evasion: spelled apart, in leetspeak, with Cyrillic look-alikes or repeated letters."""
+    if how == 0:
+        return ".".join(word)
+    if how == 1:
+        return word.translate(str.maketrans("aeios", "4310$"))
+    if how == 2:
+        return word.translate(str.maketrans("aceop", "асеор"))
+    return word[0] + word[1] * 4 + word[2:]
+
+
+def with_evasions(text: str, words: list[str], every: int = 1024) -> str:
+    """`text` with an evaded keyword every `every` characters (so every check is done, not only the first)."""
+    pieces = [text[start : start + every] for start in range(0, len(text), every)]
+    return "".join(f"{piece} {_evaded(words[n], n % 4)} " for n, piece in enumerate(pieces))
 
 
 def _luhn_card(serial: int) -> str:
@@ -149,13 +199,39 @@ def handler_series(policy: ModerationPolicy, answers: list[list[str]]) -> float:
         return best_of(series, len(answers))
 
 
+def measure_evasions(policy: CompiledPolicy, words: list[str], dify: float) -> list[str]:
+    """Prints the keyword-only cost over text in eleven languages (against the loop over that same text, and the
+    English loop `dify`), and over text with an evaded keyword every 1 KB; returns the misses."""
+    mixed_20kb = mixed_prose(20 * 1024)
+    assert not dify_loop(words, mixed_20kb)
+    dify_mixed = best_of(lambda: dify_loop(words, mixed_20kb), 3)
+    mixed_texts = iter([ModerationOutputParams(app_id="bench", text=mixed_prose(20 * 1024, n)) for n in range(30)])
+    keywords_mixed = best_of(lambda: decide_output(policy, next(mixed_texts)), 30)
+    evasive_params = [
+        ModerationOutputParams(app_id="bench", text=with_evasions(prose(20 * 1024, variant=n), words[n * 20 :]))
+        for n in range(30)
+    ]
+    assert decide_output(policy, evasive_params[0])[0].evasions  # the evasions are found
+    evasive = iter(evasive_params)
+    keywords_evasive = best_of(lambda: decide_output(policy, next(evasive)), 30)
+    print(f"  Dify-style loop, 20 KB in 11 languages:      {dify_mixed * MS:8.2f} ms")
+    print(
+        f"  ours, keywords only, 20 KB in 11 languages:  {keywords_mixed * MS:8.3f} ms"
+        f"  ({keywords_mixed / dify_mixed:.5f}x that loop; target <= {MAX_KEYWORDS_RATIO:.5f}x;"
+        f" {keywords_mixed / dify:.5f}x the English loop)"
+    )
+    print(f"  ours, keywords only, 20 KB with an evaded keyword every 1 KB: {keywords_evasive * MS:8.3f} ms")
+    if keywords_mixed / dify_mixed > MAX_KEYWORDS_RATIO:
+        return [f"10,000 keywords over 20 KB in 11 languages: {keywords_mixed / dify_mixed:.5f}x the loop"]
+    return []
+
+
 def main() -> int:
     words = keywords(KEYWORDS)
     started = time.perf_counter()
     keyword_policy = CompiledPolicy(ModerationPolicy.model_validate(policy_document(words, pii=False)))
     load_ms = (time.perf_counter() - started) * 1000
-    realistic_policy = ModerationPolicy.model_validate(policy_document(words, pii=True))
-    realistic = CompiledPolicy(realistic_policy)
+    realistic = CompiledPolicy(ModerationPolicy.model_validate(policy_document(words, pii=True)))
 
     text_20kb = prose(20 * 1024)
     assert not dify_loop(words, text_20kb)
@@ -187,33 +263,39 @@ def main() -> int:
     answers, series = series_of(pii_every=5, variants=range(5))
     series_total = best_of(series, 5)
     dense_total = best_of(series_of(pii_every=1, variants=range(5, 10))[1], 5)
-    handler_total = handler_series(realistic_policy, series_of(pii_every=5, variants=range(10, 15))[0])
+    handler_total = handler_series(realistic.policy, series_of(pii_every=5, variants=range(10, 15))[0])
 
-    ms = 1000
     print(f"Moderation speed: {KEYWORDS:,} keywords; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
-    print(f"  policy load and compile (10,000 keywords): {load_ms:.1f} ms")
-    print(f"  Dify-style loop, 20 KB:                      {dify * ms:8.2f} ms")
+    print(f"  policy load and compile (10,000 keywords): {load_ms:.1f} ms (target <= {MAX_LOAD_SECONDS * 1000:.0f} ms)")
+    print(f"  Dify-style loop, 20 KB:                      {dify * MS:8.2f} ms")
     print(
-        f"  ours, keywords only, 20 KB:                  {keywords_20kb * ms:8.3f} ms"
+        f"  ours, keywords only, 20 KB:                  {keywords_20kb * MS:8.3f} ms"
         f"  ({keywords_20kb / dify:.5f}x the loop; target <= {MAX_KEYWORDS_RATIO:.5f}x)"
     )
-    print(f"  ours, keywords + all PII types, 20 KB:       {realistic_20kb * ms:8.3f} ms")
+    print(
+        f"  ours, keywords + all PII types, 20 KB:       {realistic_20kb * MS:8.3f} ms"
+        f"  ({realistic_20kb / dify:.5f}x the loop; target <= {MAX_PII_RATIO:.5f}x)"
+    )
+    failures = measure_evasions(keyword_policy, words, dify)
     print("  cost by text length (keywords + all PII types):")
     doubling = [by_size[kb] / by_size[kb // 2] for kb in SIZES_KB if kb // 2 in by_size]
     for kb, seconds in by_size.items():
         step = f"  ({seconds / by_size[kb // 2]:.2f}x the {kb // 2} KB cost)" if kb // 2 in by_size else ""
-        print(f"    {kb:3d} KB: {seconds * ms:7.3f} ms  ({seconds / kb * 1e6:6.1f} us per KB){step}")
+        print(f"    {kb:3d} KB: {seconds * MS:7.3f} ms  ({seconds / kb * 1e6:6.1f} us per KB){step}")
     print(
         f"  streamed {ANSWER_CHARS:,}-character answer, {len(answers[0])} output calls (text so far each time):\n"
-        f"    through decision.decide_output:       {series_total * ms:7.2f} ms in total"
+        f"    through decision.decide_output:       {series_total * MS:7.2f} ms in total"
         f"  ({series_total / dify:.4f}x the loop; target <= {MAX_SERIES_RATIO:.4f}x)\n"
-        f"    the same with PII in every paragraph (for reference): {dense_total * ms:7.2f} ms in total\n"
-        f"    through the Lambda handler (auth, JSON, log line, metrics): {handler_total * ms:7.2f} ms in total"
+        f"    the same with PII in every paragraph (for reference): {dense_total * MS:7.2f} ms in total\n"
+        f"    through the Lambda handler (auth, JSON, log line, metrics): {handler_total * MS:7.2f} ms in total"
     )
 
-    failures = []
     if keywords_20kb / dify > MAX_KEYWORDS_RATIO:
         failures.append(f"10,000 keywords over 20 KB: {keywords_20kb / dify:.5f}x the loop")
+    if realistic_20kb / dify > MAX_PII_RATIO:
+        failures.append(f"keywords + every PII type over 20 KB: {realistic_20kb / dify:.5f}x the loop")
+    if load_ms > MAX_LOAD_SECONDS * 1000:
+        failures.append(f"loading 10,000 keywords took {load_ms:.0f} ms")
     if series_total / dify > MAX_SERIES_RATIO:
         failures.append(f"streamed answer series: {series_total / dify:.4f}x the loop")
     if max(doubling) > MAX_DOUBLING_RATIO:
@@ -221,7 +303,7 @@ def main() -> int:
     for failure in failures:
         print(f"FAIL {failure}")
     if not failures:
-        print("PASS: keyword and streaming targets met, cost linear in text length")
+        print("PASS: keyword, PII, mixed-language, load and streaming targets met, cost linear in text length")
     return 1 if failures else 0
 
 
