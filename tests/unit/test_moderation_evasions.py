@@ -7,6 +7,7 @@ other languages from becoming matches."""
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -254,7 +255,13 @@ def test_look_alikes_count_in_a_mixed_word_or_a_word_of_another_script() -> None
 # --- through the moderator: the log line names the evasion forms, never the text ----------------------------------
 
 
-def test_the_decision_log_names_the_evasion_forms(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_decision_log_names_the_evasion_forms(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Powertools Logger reuses the logging.Logger an earlier one made, bound to an earlier test's stdout.
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if getattr(logger, "powertools_handler", None) is not None:
+            monkeypatch.delitem(logging.Logger.manager.loggerDict, name)
     policy = ModerationPolicy.model_validate(
         {"default": {"input": {"rules": [{"id": "c", "category": "t", "action": "block", "keywords": ["contraband"]}]}}}
     )

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from functools import cache, lru_cache
 
 from moderation import evasion_tables
@@ -200,6 +201,7 @@ class Reading:
     __slots__ = (
         "_collapsed_adjusted",
         "_joined_adjusted",
+        "_runs",
         "_spelled_apart",
         "candidates",
         "folded",
@@ -222,14 +224,20 @@ class Reading:
         # joined -> folded: a joined position p is folded position p + (deletions before it), found by bisection.
         self._joined_adjusted = [position - index for index, position in enumerate(deleted)]
         self.candidates = _RUNS.sub("", self.stand_ins)
-        self._collapsed_adjusted: list[int] | None = None
+        # candidates -> joined, worked out only as far as the candidates checked need (most texts have none).
+        self._collapsed_adjusted: list[int] = []
+        self._runs: Iterator[re.Match[str]] | None = _RUNS.finditer(self.stand_ins)
 
     def _to_joined(self, position: int) -> int:
         """The joined position of the character the candidate text keeps at `position` (the last of its run)."""
-        if self._collapsed_adjusted is None:
-            removed = [match.start() for match in _RUNS.finditer(self.stand_ins)]
-            self._collapsed_adjusted = [place - index for index, place in enumerate(removed)]
-        return position + bisect_right(self._collapsed_adjusted, position)
+        adjusted = self._collapsed_adjusted
+        while self._runs is not None and (not adjusted or adjusted[-1] <= position):
+            removed = next(self._runs, None)
+            if removed is None:
+                self._runs = None
+            else:
+                adjusted.append(removed.start() - len(adjusted))
+        return position + bisect_right(adjusted, position)
 
     def _glued(self, start: int, end: int) -> bool:
         """A letter or digit right before or after `joined[start:end]`, whose end there is a letter, digit or leet
