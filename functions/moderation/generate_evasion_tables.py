@@ -34,7 +34,11 @@ def confusable_pairs() -> list[tuple[str, str]]:
 
 
 def _lookalike_letter(char: str) -> bool:
-    return char.isdigit() or (char.isalpha() and unicodedata.name(char, "").startswith(_LOOKALIKE_SCRIPTS))
+    """A letter of the look-alike scripts, a letter-like symbol (`℮`) or a digit."""
+    letter_like = "\u2100" <= char <= "\u214f"
+    return (
+        char.isdigit() or letter_like or (char.isalpha() and unicodedata.name(char, "").startswith(_LOOKALIKE_SCRIPTS))
+    )
 
 
 def lookalikes(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
@@ -59,7 +63,7 @@ def lookalikes(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, 
     cross: dict[str, str] = {}
     latin: dict[str, str] = {}
     for char in sorted(neighbours):
-        if char.isascii() or not char.isalpha():
+        if char.isascii() or not (char.isalpha() or "\u2100" <= char <= "\u214f"):
             continue
         others = neighbours[char]
         target = min(

@@ -151,6 +151,7 @@ SCRIPT_CASES = [
     ("tr", "KILIÇ"),
     ("tr", "KİLİÇ"),
     ("tr", "kiliç"),
+    ("en", "cocain℮"),
     ("en", "co\u0345ntraband"),
     ("en", "c\u1ab0o\u1dc0n\u20d2t\ufe20raband"),
 ]

@@ -23,7 +23,7 @@ LOCALES = {
 }  # fmt: skip
 
 KEYWORDS = {
-    "en": ["contraband", "cocaine", "shit", "asin", "bastard", "ignore previous instructions"],
+    "en": ["contraband", "cocaine", "shit", "asin", "bastard", "analima", "ignore previous instructions"],
     "es": ["cocaína", "mierda", "pendejo"],
     "fr": ["connard", "putain", "salope"],
     "de": ["scheiße", "arschloch", "mörder"],
@@ -57,7 +57,7 @@ TRICKY = [
     "Россия и Белоруссия. Прокурор рос в Ростове.",
     "Η Ελλάδα είναι μια χώρα με καλό καιρό και κόσμο.",
     "mp3, h2o, covid19, 4x4, v1.2.3, ISO 9001, 1337 and 2024-05-17",
-    "Mail ana.lima@example.com or bob_a_b@example.org; call +44 20 7946 0958",
+    "Mail ana.lima@example.com, ana@lima.org or bob_a_b@example.org; call +44 20 7946 0958",
     "for i in range(10): print(i, a / b, x = a + b)",
     "if (a && b || !c) { return $x; } // a | b | c",
     "U.S.A. and e.g. and i.e. and a.m.",

@@ -15,13 +15,15 @@ CROSS_SCRIPT_FROM = (
     "ěőƨƫƿǎǐǒǔǧǵțȝȣȧəɜɲʌʒͻαβγεζηικλμνορστυφχϛϝϩϳϸϻабвге"
     "зиклмнопрстуфхьѕіјѝѡѱѵүһҽӌӏәӡԁԋԍԑԛԝագզհյոպռստցփքօᎠ"
     "ᎡᎢᎥᎩᎪᎫᎬᎮᎱᎳᎷᎻᎽᎿᏀᏂᏃᏇᏋᏎᏏᏒᏔᏕᏙᏚᏞᏟᏢᏦᏧᏮᏳᏴᴀᴅᴇᴈᴊᴋᴍᴎᴐᴘᴙᴛᴤᴦᴧᴨ"
-    "ᴩᴫᶐẟῶↄⱶⲅⲇⲏⲓⲕⲗⲙⲛⲟⲡⲣⲥⲧⲩⲫⲭⲯⲱⲽⳋⳍⳑⳓⳝⳤꙅꙇꙍꙩꜿꝛꝫꝯꞓꞕꞝꞷꭍꭑꭕꭠ"
+    "ᴩᴫᶐẟῶ℈℗℧℩℮ↄⱶⲅⲇⲏⲓⲕⲗⲙⲛⲟⲡⲣⲥⲧⲩⲫⲭⲯⲱⲽⳋⳍⳑⳓⳝⳤꙅꙇꙍꙩꜿꝛꝫꝯꞓꞕꞝꞷꭍ"
+    "ꭑꭕꭠ"
 )
 CROSS_SCRIPT_TO = (
     "ĕö2ţþăĭŏŭğģţ38åǝ3ņ۸3ɔabyezhikʌmnopctuɸxσf2jþma6bre"
     "3ͷkʌmhoπpctyɸxbsijйwψvyheҷiǝ3dƕgɛqwwqqhȷnɰnusgφfod"
     "rtiyajeɂrwmhyƫghzѡɛ4brwsvslcpkd6gbᎪᎠᎬɜᎫĸʍͷɔᏢяτƨrʌπ"
-    "ᴘлɋδᏯɔͱrδhlkλmnoπpctyɸxψωш93l6ϭϗ2iωʘͽ239ɛꜧʚωʃṃχљ"
+    "ᴘлɋδᏯэpʊɿeɔͱrδhlkλmnoπpctyɸxψωш93l6ϭϗ2iωʘͽ239ɛꜧʚωʃ"
+    "ṃχљ"
 )
 # Latin letters imitating basic ones (small capitals, dotless i, IPA letters): always folded.
 LATIN_LOOKALIKE_FROM = "ıƅƍƽǀɑɡɢɣɩɪɯɴʀʋʏʙʜʝʟᴀᴄᴅᴇᴊᴋᴍᴏᴑᴘᴛᴜᴠᴡᴢᶃᶌẝỿꜰꜱꞙꞟꞯꞵꬲꬵꬽꭇꭈꭎꭒꭓꭚ"

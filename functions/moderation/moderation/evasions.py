@@ -12,7 +12,7 @@ the precision rules:
 - letters are joined only where single letters stand apart (`b a d`); letters of ordinary words never are, so
   `this hit` is not `shit`;
 - a leet symbol reads as a letter only in a match with two real letters, or one and no more digits (`b4d`,
-  `$h1t`, `c0c41n3`; not `1337`, `4x4`);
+  `$h1t`, `c0c41n3`; not `1337`, `4x4`), and `@` not in an e-mail address;
 - a letter repeated three or more times reads as one or two (`baaaad`, `asssss`); a doubled letter reads as one only
   in keywords of LONG_KEYWORD letters or more (`conntraband`), so `good` is not `god`; a keyword's own double letter
   is always needed (`as` is not `ass`);
@@ -21,7 +21,7 @@ the precision rules:
   is not `cop`).
 """
 
-# ruff: noqa: RUF002 - look-alike letters are what this module is about
+# ruff: noqa: RUF002, RUF003 - look-alike letters are what this module is about
 
 from __future__ import annotations
 
@@ -159,15 +159,32 @@ def _scripts_of(text: str) -> dict[str, int]:
 def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
     """The script rule: the word around `folded[start:end]` mixes scripts, or its one script is not the one most of
     the letters around it are in (no letters around: allowed)."""
-    while start > 0 and folded[start - 1].isalpha():
+    cross = _cross_script()
+
+    def letter(char: str) -> bool:  # letter-like symbols (`℮`) count as letters of their own script
+        return char.isalpha() or char in cross
+
+    while start > 0 and letter(folded[start - 1]):
         start -= 1
-    while end < len(folded) and folded[end].isalpha():
+    while end < len(folded) and letter(folded[end]):
         end += 1
-    scripts = {_script(char) for char in folded[start:end] if char.isalpha()}
+    scripts = {_script(char) for char in folded[start:end] if letter(char)}
     if len(scripts) != 1:
         return True
     around = _scripts_of(folded[max(0, start - SCRIPT_WINDOW) : start] + " " + folded[end : end + SCRIPT_WINDOW])
     return not around or max(around, key=lambda name: around[name]) not in scripts
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _in_email(folded: str, start: int, end: int) -> bool:
+    """`folded[start:end]` lies in an e-mail address (whose @ is no letter: `ana@lima.com` is not `analima`)."""
+    while start > 0 and not folded[start - 1].isspace():
+        start -= 1
+    while end < len(folded) and not folded[end].isspace():
+        end += 1
+    return _EMAIL.search(folded, start, end) is not None
 
 
 def _is_word(char: str) -> bool:
@@ -274,6 +291,8 @@ class Reading:
         if any(char in LEET and char not in keyword for char in letters):
             real = sum(char.isalpha() for char in letters)
             if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
+                return None
+            if "@" in letters and "@" not in keyword and _in_email(self.folded, folded_start, folded_end):
                 return None
             forms.append("leetspeak")
         # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.
