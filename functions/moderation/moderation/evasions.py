@@ -30,7 +30,6 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
-from moderation import evasion_tables
 from moderation.normalize import has_ignored, mark_count
 
 LONG_KEYWORD = 6
@@ -58,6 +57,8 @@ _WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 
 @cache
 def _cross_script() -> dict[str, str]:
+    from moderation import evasion_tables  # noqa: PLC0415 - only for text that needs it, not on the cold start
+
     return dict(zip(evasion_tables.CROSS_SCRIPT_FROM, evasion_tables.CROSS_SCRIPT_TO, strict=True))
 
 
@@ -66,7 +67,7 @@ def _skeleton(char: str) -> str:
 
 
 def _coarse_char(char: str) -> str:
-    stand_in = _skeleton(char)
+    stand_in = char if char.isascii() else _skeleton(char)  # no ASCII letter imitates another: no table needed
     stand_in = LEET.get(stand_in, stand_in)[0]
     if stand_in in _WHITE_SPACE:
         return " "
@@ -309,11 +310,15 @@ _HIRAGANA = re.compile("[\u3041-\u3096]")
 
 @cache
 def _traditional() -> frozenset[str]:
+    from moderation import evasion_tables  # noqa: PLC0415 - see _cross_script
+
     return frozenset(evasion_tables.TRADITIONAL)
 
 
 @cache
 def _latin_lookalikes() -> frozenset[str]:
+    from moderation import evasion_tables  # noqa: PLC0415 - see _cross_script
+
     return frozenset(evasion_tables.LATIN_LOOKALIKE_FROM)
 
 
