@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -67,8 +68,13 @@ _LEET = str.maketrans("aeiost", "4310$7")
 _ZALGO = "\u0345\u1ab0\u1dc0\u20d2\u0338"
 
 
+def _letters(word: str) -> list[str]:
+    """Each letter with the marks after it (Hindi `थि` is one letter)."""
+    return re.findall(r"\w[^\w\s]*", word)
+
+
 def _letters_apart(separator: str) -> Callable[[str], str]:
-    return lambda word: "  ".join(separator.join(part) for part in word.split(" "))
+    return lambda word: "  ".join(separator.join(_letters(part)) for part in word.split(" "))
 
 
 def _small_capitals(word: str) -> str:
@@ -127,7 +133,7 @@ def _applies(lang: str, keyword: str, needs: tuple[str, ...]) -> bool:
         "latin-phrase": latin and " " in keyword,
         "cyrillic": lang == "ru",
         "alphabet": lang in ("en", "de", "tr", "ru", "el"),
-        "spaced-script": lang not in ("zh", "ja", "ar", "hi"),
+        "spaced-script": True,
     }
     return all(kinds[need] for need in needs)
 

@@ -45,14 +45,45 @@ LEET = {
 }  # fmt: skip
 
 # Read on the stand-ins (leet symbols already letters), after a space: two or more single letters in a row, each
-# apart from the next by one to five separators (`b a d`, `b.a.d`, `b_a_d`), each with no letter or digit glued on.
-_SPELLED_APART = re.compile(r"[\W_][^\W_][\W_]{1,5}[^\W_](?:[\W_]{1,5}[^\W_])*(?![^\W_])")
-# The same for ASCII text (lower case once folded): plain character sets, which the regex engine scans faster.
-_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9][^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*(?![a-z0-9])")
-_SEPARATORS = re.compile(r"[\W_]")
+# apart from the next by one to five separators (`b a d`, `b.a.d`, `b_a_d`), each with no letter or digit glued on;
+# group 1 is the run. For ASCII text (lower case once folded), plain character sets, which the regex engine scans
+# fastest; for other text, see _spelled_apart.
+_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9]([a-z0-9][^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*)(?![a-z0-9])")
+_SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
 _WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+
+
+@cache
+def _marks() -> str:
+    """Every mark (general category M) as a character set body: a letter's vowel signs and marks are part of it
+    (Hindi `थि` is one letter), not separators."""
+    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
+
+    codes = [code for code in range(0x300, 0x10000) if unicodedata.category(chr(code)).startswith("M")]
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(chr(first) + ("-" + chr(last) if last > first else "") for first, last in ranges)
+
+
+# Kana and CJK ideographs: each is a word of its own (those languages have no spaces), so one set apart from the
+# next by separators is "spelled apart" even where other characters touch it on its outer side.
+_IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+@cache
+def _spelled_apart() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """For other text: (the runs, with the run itself as group 1; their separators). A letter is a letter or digit
+    with the marks after it (Hindi `थि` is one letter)."""
+    separator = f"(?:(?![{_marks()}])[\\W_])"
+    letter = f"(?:[{_IDEOGRAPHIC}]|[^\\W_][{_marks()}]*(?![^\\W_]))"
+    body = f"{letter}(?:{separator}{{1,5}}{letter})+"
+    return re.compile(f"(?:{separator}|(?=[{_IDEOGRAPHIC}]))({body})"), re.compile(separator)
 
 
 @cache
@@ -232,10 +263,11 @@ class Reading:
         ascii = folded.isascii()
         stand_ins = folded.translate(_ascii_coarse() if ascii else _coarse_table())
         deleted: list[int] = []
-        spelled_apart = _SPELLED_APART_ASCII if ascii else _SPELLED_APART
-        for match in spelled_apart.finditer(" " + stand_ins):  # the space: a match may start the text
-            # In `folded`, the match's character i (after the leading separator, 0) is at match.start() - 1 + i.
-            deleted.extend(match.start() - 1 + found.start() for found in _SEPARATORS.finditer(match.group(), 2))
+        runs, separators = (_SPELLED_APART_ASCII, _SEPARATORS_ASCII) if ascii else _spelled_apart()
+        for match in runs.finditer(" " + stand_ins):  # the space: a match may start the text
+            # The run is group 1 (the text's character at `start - 1`, after the space); its first letter stays.
+            start = match.start(1)
+            deleted.extend(start - 1 + found.start() for found in separators.finditer(match.group(1), 1))
         self._spelled_apart = deleted
         self.joined = _without(folded, deleted)
         self.stand_ins = _without(stand_ins, deleted)
