@@ -65,6 +65,7 @@ TRICKY = [
     "Kılıçdaroğlu ve İstanbul'da ılık bir gün.",
     "東京は日本の首都です。カタカナとひらがなを書きます。",
     "我们明天去公园散步，天气很好。 我們明天去公園散步。",
+    "这是食物中毒，品质问题需要调查。",  # a comma between clauses does not join `毒` and `品`
     "مرحبا بكم في مدينتنا الجميلة.",
     "नमस्ते, आप कैसे हैं? मैं ठीक हूँ।",
     "Xin chào, hôm nay trời đẹp quá.",

@@ -72,18 +72,21 @@ def _marks() -> str:
 
 
 # Kana and CJK ideographs: each is a word of its own (those languages have no spaces), so one set apart from the
-# next by separators is "spelled apart" even where other characters touch it on its outer side.
-_IDEOGRAPHIC = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# next by the separators evaders use (not the commas and colons of a sentence: `好，的` is two clauses) is "spelled
+# apart" even where other characters touch it on its outer side.
+_IDEOGRAPHIC = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_IDEOGRAPHIC_SEPARATOR = "[\\s.\\-_*/~|+=\u00b7\u2022\u30fb]"
 
 
 @cache
 def _spelled_apart() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """For other text: (the runs, with the run itself as group 1; their separators). A letter is a letter or digit
-    with the marks after it (Hindi `थि` is one letter)."""
+    """For other text: (the runs, each as group 1 or, for ideographs, group 2; their separators). A letter is a
+    letter or digit with the marks after it (Hindi `थि` is one letter)."""
     separator = f"(?:(?![{_marks()}])[\\W_])"
-    letter = f"(?:[{_IDEOGRAPHIC}]|[^\\W_][{_marks()}]*(?![^\\W_]))"
-    body = f"{letter}(?:{separator}{{1,5}}{letter})+"
-    return re.compile(f"(?:{separator}|(?=[{_IDEOGRAPHIC}]))({body})"), re.compile(separator)
+    letter = f"(?!{_IDEOGRAPHIC})[^\\W_][{_marks()}]*(?![^\\W_])"
+    letters = f"{separator}({letter}(?:{separator}{{1,5}}{letter})+)"
+    ideographs = f"({_IDEOGRAPHIC}(?:{_IDEOGRAPHIC_SEPARATOR}{{1,5}}{_IDEOGRAPHIC})+)"
+    return re.compile(f"{letters}|{ideographs}"), re.compile(separator)
 
 
 @cache
@@ -265,9 +268,10 @@ class Reading:
         deleted: list[int] = []
         runs, separators = (_SPELLED_APART_ASCII, _SEPARATORS_ASCII) if ascii else _spelled_apart()
         for match in runs.finditer(" " + stand_ins):  # the space: a match may start the text
-            # The run is group 1 (the text's character at `start - 1`, after the space); its first letter stays.
-            start = match.start(1)
-            deleted.extend(start - 1 + found.start() for found in separators.finditer(match.group(1), 1))
+            # The run's group (the text's character at `start - 1`, after the space); its first letter stays.
+            group = match.lastindex or 0
+            start = match.start(group)
+            deleted.extend(start - 1 + found.start() for found in separators.finditer(match.group(group), 1))
         self._spelled_apart = deleted
         self.joined = _without(folded, deleted)
         self.stand_ins = _without(stand_ins, deleted)
