@@ -158,6 +158,9 @@ SCRIPT_CASES = [
     ("tr", "KİLİÇ"),
     ("tr", "kiliç"),
     ("en", "cocain℮"),
+    ("en", "¢ocain€"),
+    ("en", "\u249d\u249c\u249f"),  # parenthesized letters: (b)(a)(d)
+    ("en", "b\u0489a\u0489d"),
     ("en", "co\u0345ntraband"),
     ("en", "c\u1ab0o\u1dc0n\u20d2t\ufe20raband"),
 ]

@@ -41,7 +41,7 @@ SCRIPT_WINDOW = 200
 # Leetspeak: each symbol and the letters it may stand for (the first is its coarse stand-in).
 LEET = {
     "0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "6": "g", "7": "t", "8": "b", "9": "g",
-    "@": "a", "$": "s", "!": "i", "|": "li", "+": "t",
+    "@": "a", "$": "s", "!": "i", "|": "li", "+": "t", "€": "e", "¢": "c", "£": "l", "¥": "y",
 }  # fmt: skip
 
 # Read on the stand-ins (leet symbols already letters), after a space: two or more single letters in a row, each
@@ -118,7 +118,7 @@ def _ascii_coarse() -> dict[int, str]:
 def _coarse_table() -> list[int]:
     """For other text: a table indexed by code point (what str.translate reads fastest), made on first use."""
     table = list(range(0x10000))
-    for char in [*map(chr, range(128)), *_cross_script()]:
+    for char in [*map(chr, range(128)), *_cross_script(), *LEET]:
         table[ord(char)] = ord(_coarse_char(char))
     return table
 
@@ -132,7 +132,7 @@ def coarse(text: str) -> str:
 def _readers() -> dict[str, frozenset[str]]:
     """Each letter -> every character that may stand for it (itself, its look-alikes, its leet symbols)."""
     readers: dict[str, set[str]] = {}
-    for char in [*map(chr, range(32, 127)), *_cross_script(), *_cross_script().values()]:
+    for char in [*map(chr, range(32, 127)), *_cross_script(), *_cross_script().values(), *LEET]:
         skeleton = _skeleton(char)
         for reading in {skeleton, *LEET.get(skeleton, "")}:
             readers.setdefault(reading, set()).add(char)

@@ -42,10 +42,11 @@ def _ignored() -> frozenset[str]:
 
 
 # Combining marks that carry no letter of their own: the generic blocks (diacritical marks, extended, supplement,
-# for symbols, half marks), Arabic harakat, and the Arabic tatweel (a stretch of the line, not a letter). They are
-# dropped after any letter: accents on Latin, Greek and Cyrillic, and the marks "Zalgo" text piles on. Marks of a
-# script's own block (Devanagari and Thai vowel signs, Japanese voicing marks) change the letter and are kept.
-_DROPPED_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f\u0670"
+# for symbols, half marks), the Cyrillic combining marks (titlo, millions sign: Zalgo uses them too), Arabic
+# harakat, and the Arabic tatweel (a stretch of the line, not a letter). They are dropped after any letter (or
+# space): accents on Latin, Greek and Cyrillic, and the marks "Zalgo" text piles on. Marks of a script's own block
+# (Devanagari and Thai vowel signs, Japanese voicing marks) change the letter and are kept.
+_DROPPED_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f\u0670\u0483-\u0489"
 TATWEEL = "\u0640"
 
 
