@@ -348,5 +348,5 @@ def mark_count(text: str) -> int:
 
 
 def fold(text: str) -> str:
-    """How a keyword is compared: the folded view of it, runs of spaces as one."""
-    return " ".join(folded_view(text).text.split(" ")) if "  " in text else folded_view(text).text
+    """How a keyword is compared: the folded view of it (its runs of white space match any run, see evasions.py)."""
+    return folded_view(text).text
