@@ -18,6 +18,7 @@ to its last (invisible characters inside it included, those just before or after
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache, lru_cache
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15): characters that render as nothing
@@ -76,12 +77,43 @@ _JOINS_PREVIOUS = frozenset(
 )  # fmt: skip
 
 
+class Segments:
+    """Where a view's characters came from, by stretches: from view position `views[i]` on (to the next), either
+    one for one from original position `origins[i]` (`ends[i]` is -1), or each from the whole original cluster
+    `[origins[i], ends[i])`. Found by bisection: no list as long as the text."""
+
+    __slots__ = ("ends", "origins", "views")
+
+    def __init__(self) -> None:
+        self.views: list[int] = []
+        self.origins: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, view: int, origin: int, end: int = -1) -> None:
+        self.views.append(view)
+        self.origins.append(origin)
+        self.ends.append(end)
+
+    def first(self, position: int) -> int:
+        """Where the view's character at `position` starts in the original."""
+        index = bisect_right(self.views, position) - 1
+        end = self.ends[index]
+        return self.origins[index] + position - self.views[index] if end < 0 else self.origins[index]
+
+    def last(self, position: int) -> int:
+        """Where the view's character at `position` ends in the original."""
+        index = bisect_right(self.views, position) - 1
+        end = self.ends[index]
+        return self.origins[index] + position - self.views[index] + 1 if end < 0 else end
+
+
 class View:
-    """A normalised text and, unless it equals the original position for position, where each character came from.
-    `reversed_spans` are the original spans shown right to left by a bidi override (read in display order)."""
+    """A normalised text and, unless it equals the original position for position, where each character came from:
+    per character (`starts`, `ends`) or by stretches (`segments`). `reversed_spans` are the original spans shown
+    right to left by a bidi override (read in display order)."""
 
     # A plain class, not a dataclass: making one costs import time, and this module is on the cold start.
-    __slots__ = ("ends", "reversed_spans", "starts", "text")
+    __slots__ = ("ends", "reversed_spans", "segments", "starts", "text")
 
     def __init__(
         self,
@@ -89,15 +121,19 @@ class View:
         starts: list[int] | None = None,
         ends: list[int] | None = None,
         reversed_spans: tuple[tuple[int, int], ...] = (),
+        segments: Segments | None = None,
     ) -> None:
         self.text = text
         self.starts = starts
         self.ends = ends
         self.reversed_spans = reversed_spans
+        self.segments = segments
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span that produced `text[start:end]` (`end > start`): from the first to the last original
         character any of them came from."""
+        if self.segments is not None:
+            return self.segments.first(start), self.segments.last(end - 1)
         if self.starts is None or self.ends is None:
             return start, end
         if not self.reversed_spans:
@@ -292,27 +328,41 @@ def folded_view(text: str) -> View:
             folded = folded.translate(_extras())
         return View(folded)
     pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    done = 0
+    segments = Segments()
+    done = position = 0
     for match in irregular.finditer(text):
         start = max(done, match.start() - 1)  # the letter its marks belong to
         if start > done:
             pieces.append(text[done:start].casefold())
-            starts.extend(range(done, start))
-            ends.extend(range(done + 1, start + 1))
-        run = _by_cluster(text[start : match.end()], fold=True)
-        pieces.append(run.text)
-        starts.extend(position + start for position in run.starts or ())
-        ends.extend(position + start for position in run.ends or ())
+            segments.add(position, done)
+            position += start - done
+        folded_run, clusters = _folded_run(text[start : match.end()])
+        pieces.append(folded_run)
+        for offset, first, last in clusters:
+            segments.add(position + offset, start + first, start + last)
+        position += len(folded_run)
         done = match.end()
-    pieces.append(text[done:].casefold())
-    starts.extend(range(done, len(text)))
-    ends.extend(range(done + 1, len(text) + 1))
+    if done < len(text):
+        pieces.append(text[done:].casefold())
+        segments.add(position, done)
     folded = "".join(pieces)
     if _extras_present().search(folded) is not None:
         folded = folded.translate(_extras())
-    return View(folded, starts, ends)
+    return View(folded, segments=segments)
+
+
+@lru_cache(maxsize=4096)
+def _folded_run(run: str) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """A run the fast path cannot fold, cluster by cluster: its folded text and, per cluster that yields something,
+    (where its characters start in the folded run, the cluster's original start, its end)."""
+    view = _by_cluster(run, fold=True)
+    starts, ends = view.starts or [], view.ends or []
+    clusters = tuple(
+        (index, starts[index], ends[index])
+        for index in range(len(view.text))
+        if index == 0 or (starts[index], ends[index]) != (starts[index - 1], ends[index - 1])
+    )
+    return view.text, clusters
 
 
 def _in_display_order(text: str) -> View:
