@@ -145,9 +145,11 @@ def _reader_class(char: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _reading_pattern(keyword: str) -> re.Pattern[str]:
+def _reading_pattern(keyword: str, whole: bool) -> re.Pattern[str]:
     """What may stand for `keyword` (folded) once single letters are joined: per letter, any character reading as
-    it, repeated as the precision rules allow; white space (or none, where letters were spelled apart) for a space."""
+    it, repeated as the precision rules allow; white space (or none, where letters were spelled apart) for a space.
+    Unless `whole` (a whole-word rule), the first and last letters may be repeated any number of times: the match
+    lies inside a longer run, as a keyword may lie inside a longer word."""
     letters = len(keyword.replace(" ", ""))
     runs = [match.group() for match in re.finditer(r"(.)\1*", keyword, re.DOTALL)]
     parts: list[str] = []
@@ -156,8 +158,8 @@ def _reading_pattern(keyword: str) -> re.Pattern[str]:
             parts.append(r"\s*")
             continue
         unit, count = _reader_class(run[0]), len(run)
-        if index in (0, len(runs) - 1):
-            parts.append(f"{unit}{{{count},}}")  # the text's run may start before, or go on after, the match
+        if not whole and index in (0, len(runs) - 1):
+            parts.append(f"{unit}{{{count},}}")
         elif count == 1:
             parts.append(f"{unit}+" if letters >= LONG_KEYWORD else f"{unit}(?:{unit}{{2,}})?")
         else:
@@ -313,7 +315,7 @@ class Reading:
         folded_start, folded_end = self._to_folded(first), self._to_folded(last - 1) + 1
         if self.folded[folded_start:folded_end] == keyword:
             return None
-        match = _reading_pattern(keyword).fullmatch(written)
+        match = _reading_pattern(keyword, whole).fullmatch(written)
         if match is None or (whole and self._glued(first, last)):
             return None
         forms: list[str] = []
