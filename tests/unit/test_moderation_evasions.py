@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dify_extension.protocol import ModerationInputParams
 from moderation.decision import decide_input
@@ -314,3 +316,20 @@ def test_defects_of_issue_8_through_a_policy() -> None:
     assert blocked("KILIÇ")
     assert blocked("KİLİÇ")
     assert not blocked("हथयार")
+
+
+# Pieces of text that make every evasion path run: keywords' letters spelled apart, in leetspeak, with look-alikes,
+# repeated, with marks and invisible characters, between ordinary words.
+_EVASIVE_PIECES = [
+    "bad", "b a d", "b.a.d", "b4d", "baaad", "bаd", "ᴄᴏɴᴛʀᴀʙᴀɴᴅ", "contraband", "c0ntr@band", "conntraband",
+    "оружие", "oружие", "KILIÇ", "co\u0345ntraband", "b\u200bad", "ﾊﾞｶﾔﾛｳ", " ", ". ", "the ", "x", "ß", "é", "1",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_EVASIVE_PIECES), min_size=1, max_size=12).map("".join))
+def test_a_match_span_holds_exactly_what_matched(text: str) -> None:
+    """Every keyword match lies within the text, and the characters of its span alone match the same rule again."""
+    for found in found_in(text):
+        assert 0 <= found.start < found.end <= len(text)
+        assert found.rule in {again.rule for again in found_in(text[found.start : found.end])}, found
