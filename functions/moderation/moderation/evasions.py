@@ -6,8 +6,8 @@ How, without a Python loop over the text: a *candidate text* is made from the fo
 operations - runs of single letters joined, every character replaced by a coarse stand-in (a look-alike or a leet
 symbol by the letter it imitates, `i` and `l` as one, white space as a space), runs of one character made one - and
 one automaton of the keywords, made coarse the same way, finds the candidates. Each candidate is then checked
-precisely against its keyword (`Reading.check`), on the text with only the joins undone, and kept only if it passes
-the precision rules:
+precisely against its keyword (`Reading.check`) on the joined text (the folded text with only the letters spelled
+apart joined), and kept only if it passes the precision rules:
 
 - letters are joined only where single letters stand apart (`b a d`); letters of ordinary words never are, so
   `this hit` is not `shit`;
