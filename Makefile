@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see README).
@@ -14,13 +15,13 @@ PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/v
 export PYTHON313
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest build validate bench clean
+.PHONY: run test lint typecheck pytest checkov build validate bench clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python -m local_api
 
-test: lint typecheck pytest
+test: lint typecheck pytest checkov
 
 lint: $(VENV)/.dev.stamp
 	$(BIN)/ruff check .
@@ -35,6 +36,10 @@ pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
 
 # sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
 # asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
+# Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
+checkov: $(CHECKOV_VENV)/.stamp
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
+
 build: $(SAM_VENV)/.stamp
 	PYTHON=$(abspath $(BIN))/python $(SAM) build
 
@@ -58,5 +63,10 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.stamp: requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

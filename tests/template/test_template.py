@@ -280,6 +280,11 @@ FUNCTIONS = {
     "ModerationFunction": ("moderation.handler.lambda_handler", "/moderation"),
     "ExternalDataToolFunction": ("external_data_tool.handler.lambda_handler", "/external-data-tool"),
 }
+# What API Gateway invokes: the moderation function through its "live" alias (where provisioned concurrency lives).
+INTEGRATION_TARGETS = {
+    "ModerationFunction": "ModerationFunctionAliaslive",
+    "ExternalDataToolFunction": "ExternalDataToolFunction.Arn",
+}
 
 # Runs in the SAM CLI's Python: SAM template as JSON on stdin, {case: parameter overrides} as argv[1],
 # {case: CloudFormation template} on stdout. Local code paths become fake S3 URIs, as `sam validate` does.
@@ -491,15 +496,16 @@ def test_translated_api_integrates_each_route_with_its_function(translated: dict
     }
     for function, (_, path) in FUNCTIONS.items():
         uri = paths[path]["post"]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-        assert f"${{{function}.Arn}}" in uri
+        assert f"${{{INTEGRATION_TARGETS[function]}}}" in uri
     # No extra routes (e.g. a $default catch-all) next to the OpenAPI body.
     assert not _of_type(template, "AWS::ApiGatewayV2::Route")
     permissions = {
         p["Properties"]["FunctionName"]["Ref"]: p for p in _of_type(template, "AWS::Lambda::Permission").values()
     }
-    assert set(permissions) == set(FUNCTIONS)
+    targets = {function: INTEGRATION_TARGETS[function].removesuffix(".Arn") for function in FUNCTIONS}
+    assert set(permissions) == set(targets.values())
     for function, (_, path) in FUNCTIONS.items():
-        source_arn = permissions[function]["Properties"]["SourceArn"]["Fn::Sub"][0]
+        source_arn = permissions[targets[function]]["Properties"]["SourceArn"]["Fn::Sub"][0]
         assert source_arn.endswith(f"/POST{path}")
 
 
