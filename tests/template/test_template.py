@@ -327,9 +327,14 @@ def sam_template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def translated(sam_template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """CloudFormation of each case, its conditions evaluated and the resources they exclude removed."""
     overrides = {case: params for case, (params, _) in CASES.items()}
     overrides.update((case, params) for case, (params, _) in FEATURES.items())
+    return translate(sam_template, overrides)
+
+
+def translate(sam_template: dict[str, Any], overrides: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
+    """CloudFormation of each case (its parameter overrides), its conditions evaluated and the resources they
+    exclude removed."""
     result = subprocess.run(
         [str(_sam_python()), "-c", _TRANSLATE, json.dumps(overrides)],
         input=json.dumps(sam_template),
