@@ -149,6 +149,18 @@ def test_every_alarm_has_a_threshold_parameter(template: dict[str, Any]) -> None
         assert len(parameters[knob["Ref"]]["Description"]) > 40
 
 
+def test_metric_math_reads_only_its_own_queries_and_returns_one_series(template: dict[str, Any]) -> None:
+    for name, alarm in watched.alarms(template).items():
+        queries = alarm["Properties"].get("Metrics")
+        if queries is None:
+            continue
+        ids = {query["Id"] for query in queries}
+        (expression,) = [query for query in queries if query["ReturnData"]]
+        used = set(re.findall(r"\b([a-z]\w*)\b", expression["Expression"])) - {"FILL"}
+        assert used == ids - {expression["Id"]}, name  # every metric read is used, and nothing else
+        assert all("MetricStat" in query for query in queries if query is not expression), name
+
+
 def test_aws_metric_alarms_watch_this_stacks_functions_and_api(template: dict[str, Any]) -> None:
     watched_resources = set()
     for alarm in watched.alarms(template).values():
@@ -164,14 +176,16 @@ def test_aws_metric_alarms_watch_this_stacks_functions_and_api(template: dict[st
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_the_timeout_alarm_counts_invocations_that_last_the_whole_timeout(
+def test_the_timeout_alarm_watches_invocations_that_last_the_whole_timeout(
     template: dict[str, Any], function: str
 ) -> None:
     timeout_ms = template["Resources"][function]["Properties"]["Timeout"] * 1000
     alarm = template["Resources"][function.replace("Function", "LambdaTimeoutsAlarm")]["Properties"]
     assert alarm["MetricName"] == "Duration"
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
-    assert alarm["ExtendedStatistic"] == f"TC({timeout_ms - 100}:)"
+    assert alarm["ExtendedStatistic"] == f"PR({timeout_ms - 100}:900000)"  # the share of invocations that long
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert template["Parameters"][alarm["Threshold"]["Ref"]]["Default"] == 0  # any timeout
 
 
 @pytest.mark.parametrize("alarms_on", [True, False])
