@@ -130,9 +130,13 @@ def output(
         answers.append((response["statusCode"], json.loads(response["body"])))
 
     # The scenario really produced what it is meant to (else the comparison below proves little).
-    assert [status for status, _ in answers] == [200] * 6 + [401, 400, 200, 200, 200, 502, 504, 400, 200] + [
-        503
-    ] * 2 + [500] * 2
+    statuses = [status for status, _ in answers]
+    # Moderation: ping, pass, mask, block, pass, block, a wrong key, the other endpoint's point, a refused policy.
+    assert statuses[:9] == [200, 200, 200, 200, 200, 200, 401, 400, 200]
+    # Tools: ping, an answer, upstream error, upstream timeout, an unknown tool, a refused config.
+    assert statuses[9:15] == [200, 200, 502, 504, 400, 200]
+    # Each function: the key unavailable, then a bug.
+    assert statuses[15:] == [503, 503, 500, 500]
     assert [answers[i][1]["flagged"] for i in (1, 2, 3, 4, 5)] == [False, True, True, False, True]
     return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
 
