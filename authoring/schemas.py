@@ -82,6 +82,33 @@ class _Strict(GenerateJsonSchema):
         return generated
 
 
+def _given(name: str) -> dict[str, Any]:
+    """`name` is there and not null (the models read a null as "not given")."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def _null(name: str) -> dict[str, Any]:
+    return {"properties": {name: {"type": "null"}}}
+
+
+CROSS_FIELD: dict[str, dict[str, Any]] = {
+    # What the models' validators check across fields and pydantic cannot put in a schema: written again here so
+    # that editors flag it too (tests/authoring check that schema and model agree on each case).
+    "Rule": {
+        "oneOf": [_given("keywords"), _given("regex"), _given("pii")],
+        "allOf": [
+            {
+                "if": {"required": ["whole_word"], "properties": {"whole_word": {"const": True}}},
+                "then": _given("keywords"),
+            },
+            {"if": {"properties": {"action": {"const": "block"}}}, "then": _null("replacement")},
+            {"if": {"properties": {"action": {"const": "mask"}}}, "then": _null("preset_response")},
+        ],
+    },
+    "HttpStep": {"if": {"properties": {"method": {"const": "GET"}}}, "then": _null("body")},
+}
+
+
 def _tool_models() -> list[type[BaseModel]]:
     models = []
     for target in TOOL_KINDS.values():
@@ -117,6 +144,9 @@ def generate(kind: ConfigKind) -> dict[str, Any]:
         schema = {**definitions.pop(kind.model.__name__), "$defs": definitions}
     else:
         schema = kind.model.model_json_schema(schema_generator=_Strict)
+    for name, constraints in CROSS_FIELD.items():
+        if name in schema["$defs"]:
+            schema["$defs"][name].update(constraints)
     return {"$schema": DIALECT, **schema, "title": kind.label, "description": DESCRIPTIONS[kind.schema_file]}
 
 

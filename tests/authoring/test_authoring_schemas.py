@@ -153,6 +153,46 @@ def test_schema_and_model_both_refuse_a_broken_policy(path: tuple[str | int, ...
     assert not model_accepts(POLICY, broken)
 
 
+def _rule(**fields: Any) -> Any:
+    return {"default": {"input": {"rules": [{"id": "r", "category": "c", "action": "block", **fields}]}}}
+
+
+CROSS_FIELD_RULES = {
+    "no matcher": (_rule(), False),
+    "two matchers": (_rule(keywords=["a"], regex="b"), False),
+    "three matchers": (_rule(keywords=["a"], regex="b", pii=["email"]), False),
+    "a matcher and nulls": (_rule(keywords=["a"], regex=None, pii=None), True),
+    "whole_word on a regex rule": (_rule(regex="b", whole_word=True), False),
+    "whole_word false on a regex rule": (_rule(regex="b", whole_word=False), True),
+    "whole_word on keywords": (_rule(keywords=["a"], whole_word=True), True),
+    "replacement on a block rule": (_rule(keywords=["a"], replacement="[X]"), False),
+    "preset_response on a mask rule": (_rule(keywords=["a"], action="mask", preset_response="no"), False),
+    "replacement on a mask rule": (_rule(keywords=["a"], action="mask", replacement="[X]"), True),
+    "preset_response on a block rule": (_rule(keywords=["a"], preset_response="no"), True),
+}
+
+
+@pytest.mark.parametrize(("document", "valid"), CROSS_FIELD_RULES.values(), ids=CROSS_FIELD_RULES.keys())
+def test_schema_and_model_agree_on_rules_across_fields(document: Any, valid: bool) -> None:
+    assert (schema_errors(POLICY, document) == []) is valid
+    assert model_accepts(POLICY, document) is valid
+
+
+@pytest.mark.parametrize(
+    ("step", "valid"),
+    [
+        ({"url": "https://example.com/x", "body": {"a": 1}}, False),
+        ({"url": "https://example.com/x", "method": "GET", "body": "x"}, False),
+        ({"url": "https://example.com/x", "method": "POST", "body": {"a": "{{query}}"}}, True),
+        ({"url": "https://example.com/x", "body": None}, True),
+    ],
+)
+def test_schema_and_model_agree_that_a_get_has_no_body(step: Any, valid: bool) -> None:
+    document = {"tools": {"t": {"kind": "http", "steps": [step]}}}
+    assert (schema_errors(TOOLS, document) == []) is valid
+    assert model_accepts(TOOLS, document) is valid
+
+
 TOOLS_BREAKS = {
     "unknown top-level key": (("tool",), {}),
     "unknown kind": (("tools", "greeting", "kind"), "sql"),
