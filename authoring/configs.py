@@ -7,7 +7,7 @@ This is the seam to the functions' code: a tool asks here, never the function mo
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from pydantic_core import from_json
@@ -81,18 +81,22 @@ def kind_of(document: Any, origin: str) -> ConfigKind | None:
     return found[0] if len(found) == 1 else None
 
 
-def load(path: Path) -> tuple[ConfigKind, BaseModel]:
-    """The file, loaded exactly as the function loads it at start (same checks, same messages), and its kind.
-    ConfigFileError naming the file and every bad place."""
+def _read(path: Path) -> tuple[bytes, Any]:
+    """The file's bytes and parsed JSON; ConfigFileError worded as the function's loader words it."""
     try:
         content = path.read_bytes()
     except OSError as error:
         raise ConfigFileError(f"{path}: cannot read: {error.strerror}") from None
     try:
-        document = from_json(content)
+        return content, from_json(content)
     except ValueError as error:
-        # Worded as the function's loader words it (dify_extension.config_files.parse_config).
         raise ConfigFileError(f"{path}: (top level): Invalid JSON: {error}") from None
+
+
+def load(path: Path) -> tuple[ConfigKind, BaseModel]:
+    """The file, loaded exactly as the function loads it at start (same checks, same messages), and its kind.
+    ConfigFileError naming the file and every bad place."""
+    content, document = _read(path)
     kind = kind_of(document, str(path))
     if kind is not None:
         return kind, parse_config(kind.model, content, str(path))
@@ -108,11 +112,23 @@ def load(path: Path) -> tuple[ConfigKind, BaseModel]:
     )
 
 
+def _load_as(kind: ConfigKind, path: Path | None) -> BaseModel:
+    """`path` (the bundled file when None) loaded as `kind`; a file that says it is the other kind is refused as
+    such, before its problems as `kind` would bury the mistake."""
+    if path is None:
+        return load_config_file(kind.model, kind.bundled)
+    content, document = _read(path)
+    found = kind_of(document, str(path))
+    if found is not None and found is not kind:
+        raise ConfigFileError(f"{path}: (top level): a {found.label}, not a {kind.label}")
+    return parse_config(kind.model, content, str(path))
+
+
 def load_policy(path: Path | None) -> ModerationPolicy:
     """The policy at `path`, or the bundled one, loaded as the function loads it."""
-    return load_config_file(ModerationPolicy, path or POLICY.bundled)
+    return cast(ModerationPolicy, _load_as(POLICY, path))
 
 
 def load_tools(path: Path | None) -> ToolRegistry:
     """The tools file at `path`, or the bundled one, loaded as the function loads it."""
-    return load_config_file(ToolRegistry, path or TOOLS.bundled)
+    return cast(ToolRegistry, _load_as(TOOLS, path))

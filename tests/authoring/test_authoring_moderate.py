@@ -152,3 +152,9 @@ def test_policy_path_from_make(tmp_path: Path) -> None:
     done = run_make("moderate", "TEXT=a FOO b", f"POLICY={policy}", "APP_ID=x")
     assert done.returncode == 0, done.stderr
     assert '  rule no-foo (c, block) at query[2:5]: "FOO"' in done.stdout
+
+
+def test_a_tools_file_given_as_the_policy_is_named_as_such(capsys: pytest.CaptureFixture[str]) -> None:
+    tools = EXAMPLE_POLICY.parents[2] / "external_data_tool/examples/external-data-tools.json"
+    assert main(["--text", "x", "--policy", str(tools)]) == 1
+    assert capsys.readouterr().err.strip() == f"{tools}: (top level): a tools file, not a moderation policy"

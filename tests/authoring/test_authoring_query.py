@@ -137,3 +137,15 @@ def test_the_make_target_passes_inputs_and_reports_a_broken_file(write_json: Wri
     assert done.returncode == 2  # make's code; the tool's shows as "Error 1"
     assert f"{broken}: tools.t.steps.0.url: must be an absolute http:// or https:// URL" in done.stderr
     assert "Error 1" in done.stderr
+
+
+def test_a_policy_given_as_the_tools_file_is_named_as_such(
+    write_json: WriteJson, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = write_json({"$schema": "x/moderation-policy.schema.json", "apps": {}})
+    assert main(["--tool", "t", "--tools", str(policy)]) == 1
+    assert capsys.readouterr().err.strip() == f"{policy}: (top level): a moderation policy, not a tools file"
+    # Nothing says which it is: read as a tools file, with a tools file's problems.
+    unlabelled = write_json({"apps": {}})
+    assert main(["--tool", "t", "--tools", str(unlabelled)]) == 1
+    assert capsys.readouterr().err.strip() == f"{unlabelled}: tools: Field required"
