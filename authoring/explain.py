@@ -1,11 +1,13 @@
 """Which rules of a policy match a text, and where: the moderation engine's matches, in a form a person reads.
 
 The seam to the engine: only this module knows how a stage's matcher reports a match (rule number, span in the
-original text, PII type). When the engine reports more (e.g. the evasion form a match took), add it here.
+original text, PII type, and the evasion forms a keyword match needed, once the engine's matches carry them as
+`evasions`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from moderation.outcome import Stage
@@ -13,12 +15,22 @@ from moderation.policy import ModerationPolicy
 
 
 class Match:
-    """Rule `rule_id` matched `texts[key][start:end]` (`pii_type` for a PII rule)."""
+    """Rule `rule_id` matched `texts[key][start:end]` (`pii_type` for a PII rule; `evasions`: the evasion forms a
+    keyword match needed, e.g. ("confusable", "separated"))."""
 
-    __slots__ = ("action", "category", "end", "key", "pii_type", "rule_id", "start")
+    __slots__ = ("action", "category", "end", "evasions", "key", "pii_type", "rule_id", "start")
 
     def __init__(
-        self, *, key: str, start: int, end: int, rule_id: str, category: str, action: str, pii_type: str | None
+        self,
+        *,
+        key: str,
+        start: int,
+        end: int,
+        rule_id: str,
+        category: str,
+        action: str,
+        pii_type: str | None,
+        evasions: tuple[str, ...] = (),
     ) -> None:
         self.key = key
         self.start = start
@@ -27,6 +39,7 @@ class Match:
         self.category = category
         self.action = action
         self.pii_type = pii_type
+        self.evasions = evasions
 
 
 def stage_source(policy: ModerationPolicy, app_id: str, stage: Stage) -> str:
@@ -57,6 +70,17 @@ def matches(policy: ModerationPolicy, app_id: str, stage: Stage, texts: Mapping[
                     category=rule.category,
                     action=rule.action,
                     pii_type=hit.pii_type,
+                    evasions=tuple(getattr(hit, "evasions", ())),
                 )
             )
     return found
+
+
+def describe(match: Match, text: str) -> str:
+    """One line for a person: the rule, what it is, where in the text, what it covered, how it was dodged."""
+    what = f"{match.rule_id} ({match.category}, {match.action})"
+    if match.pii_type is not None:
+        what += f" pii type {match.pii_type}"
+    covered = json.dumps(text[match.start : match.end], ensure_ascii=False)
+    line = f"rule {what} at {match.key}[{match.start}:{match.end}]: {covered}"
+    return line + (f" (evasions: {', '.join(match.evasions)})" if match.evasions else "")

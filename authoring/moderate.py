@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from authoring import cli
 from authoring.configs import load_policy
-from authoring.explain import matches, stage_source
+from authoring.explain import describe, matches, stage_source
 from dify_extension.config_files import ConfigFileError
 from dify_extension.protocol import ModerationInputParams, ModerationOutputParams
 from moderation.decision import Decision, strings_in
@@ -23,11 +22,7 @@ def _report(policy: ModerationPolicy, app_id: str, decision: Decision, texts: di
     found = matches(policy, app_id, decision.stage, texts)
     rule_ids = set()
     for match in found:
-        what = f"{match.rule_id} ({match.category}, {match.action})"
-        if match.pii_type is not None:
-            what += f" pii type {match.pii_type}"
-        snippet = json.dumps(texts[match.key][match.start : match.end], ensure_ascii=False)
-        lines.append(f"  rule {what} at {match.key}[{match.start}:{match.end}]: {snippet}")
+        lines.append(f"  {describe(match, texts[match.key])}")
         rule_ids.add(match.rule_id if match.pii_type is None else f"{match.rule_id}/{match.pii_type}")
     if not found:
         lines.append("  no rule matched")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from authoring.explain import Match, describe
 from authoring.moderate import main
 from tests.authoring.conftest import EXAMPLE_POLICY, WriteJson, run_make
 from tests.handlers.conftest import call, load_handler
@@ -17,7 +18,7 @@ SUPPORT_APP = "3f1c2a8e-support-bot"
 FULL_WIDTH_IGNORE = "".join(chr(ord(letter) + 0xFEE0) for letter in "Ignore")  # what a user types to dodge a filter
 SPAN = re.compile(
     r"^  rule (?P<rule>\S+) \((?P<category>[^,]+), (?P<action>\w+)\)(?: pii type (?P<pii>\w+))? "
-    r"at (?P<key>\S+)\[(?P<start>\d+):(?P<end>\d+)\]: (?P<snippet>.*)$"
+    r'at (?P<key>\S+)\[(?P<start>\d+):(?P<end>\d+)\]: (?P<snippet>"(?:[^"\\]|\\.)*")(?: \(evasions: [^)]*\))?$'
 )
 
 
@@ -158,3 +159,16 @@ def test_a_tools_file_given_as_the_policy_is_named_as_such(capsys: pytest.Captur
     tools = EXAMPLE_POLICY.parents[2] / "external_data_tool/examples/external-data-tools.json"
     assert main(["--text", "x", "--policy", str(tools)]) == 1
     assert capsys.readouterr().err.strip() == f"{tools}: (top level): a tools file, not a moderation policy"
+
+
+def test_a_match_is_described_with_its_evasion_forms_when_the_engine_gives_them() -> None:
+    text = 'say "\uff42 a d" now'
+    plain = Match(key="query", start=4, end=11, rule_id="bad", category="c", action="block", pii_type=None)
+    assert describe(plain, text) == 'rule bad (c, block) at query[4:11]: "\\"\uff42 a d\\""'
+    dodged = Match(
+        key="query", start=5, end=10, rule_id="bad", category="c", action="block", pii_type=None,
+        evasions=("confusable", "separated"),
+    )  # fmt: skip
+    line = describe(dodged, text)
+    assert line == 'rule bad (c, block) at query[5:10]: "\uff42 a d" (evasions: confusable, separated)'
+    assert SPAN.match(f"  {line}") is not None
