@@ -139,6 +139,8 @@ AppId = Annotated[str, StringConstraints(min_length=1)]
 class ModerationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    schema_: str | None = Field(default=None, alias="$schema")
+    """Where editors find the JSON Schema (schemas/moderation-policy.schema.json); ignored here."""
     description: str = ""
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
