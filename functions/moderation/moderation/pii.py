@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from typing import Literal, get_args
@@ -339,15 +340,16 @@ def _is_latin_word(char: str) -> bool:
 def _dashed_to_letters(text: str, first: int, last: int) -> bool:
     """`text[first:last]` is joined by a dash to a code with Latin letters ("a73eb606-0348-4238-9526-f0f4ed"): part
     of an id, not a number of its own. Looks at most 32 characters either side."""
-    for step, edge, stop in ((-1, first - 1, max(-1, first - 33)), (1, last, min(len(text), last + 32))):
-        if not 0 <= edge < len(text) or text[edge] != "-":
-            continue
-        at = edge
-        while at != stop and (text[at] == "-" or _is_latin_word(text[at])):
-            if text[at].isalpha():
-                return True
-            at += step
-    return False
+    before = first > 0 and text[first - 1] == "-"
+    after = text[last : last + 1] == "-"
+    return (before and _pattern(_CODE_BEFORE).search(text, max(0, first - 32), first) is not None) or (
+        after and _pattern(_CODE_AFTER).match(text, last, last + 32) is not None
+    )
+
+
+# A code's letters and digits joined by dashes, ending (starting) with the dash next to a number.
+_CODE_BEFORE = r"[A-Za-z][A-Za-z0-9_-]*-$"
+_CODE_AFTER = r"-[A-Za-z0-9_-]*[A-Za-z]"
 
 
 @cache
@@ -453,6 +455,8 @@ class PiiFinder:
         before = text[start - 1] if start else " "
         if _is_latin_word(before) or (before in ".-" and not text[start - 2 : start - 1].isdigit()):
             return
+        if _dashed_to_letters(text, start, end):
+            return
         digits = len(_digits(text[start:end]))
         after = text[end : end + 1]
         for pii_type, shape, valid in self._numeric:
@@ -464,7 +468,7 @@ class PiiFinder:
             elif pii_type == "cn_resident_id" and after in ("X", "x"):
                 last += 1
             following = text[last : last + 1]
-            if (following and _is_latin_word(following)) or _dashed_to_letters(text, first, last):
+            if following and _is_latin_word(following):
                 continue
             candidate = text[first:last]
             if _pattern(shape).fullmatch(candidate) and valid(candidate):
@@ -477,14 +481,14 @@ class PiiFinder:
         found: list[tuple[PiiType, int, int]] = []
         if parts is None:
             return found
-        taken = [False] * len(parts.starts)
+        taken = bytearray(len(parts.starts))  # 1: the part belongs to a number found
         for first, last in parts.tries:
-            if any(taken[first : last + 1]) or parts.cuts_a_row(first, last, taken, self._most_digits):
+            if taken.find(1, first, last + 1) >= 0 or parts.cuts_a_row(first, last, taken, self._most_digits):
                 continue
             here = list(self._numeric_at(text, offset + parts.starts[first], offset + parts.ends[last]))
             if here:
                 found += here
-                taken[first : last + 1] = [True] * (last + 1 - first)
+                taken[first : last + 1] = b"\x01" * (last + 1 - first)
         return sorted(found, key=lambda item: item[1])
 
 
@@ -507,20 +511,35 @@ class _Parts:
         self.digits = [0]
         for start, end in zip(self.starts, self.ends, strict=True):
             self.digits.append(self.digits[-1] + len(_digits(run[start:end])))
-        # Each range at most as long as the longest type: a long run costs time linear in its length.
+        # Each range at most as long as the longest type, so a long run costs time linear in its length; its ranges
+        # are found by bisection of `digits`, so a run of one-digit parts does not walk every shorter range. Only a
+        # card number spans more than _MOST_PHONE_GROUPS parts, and only one of plain digit parts joined by single
+        # separators: `odd_parts[n]` and `odd_separators[n]` count the others among the first n.
         count = len(self.starts)
-        tries = []
+        odd_parts, odd_separators = [0], [0]
+        for index in range(count):
+            odd_parts.append(odd_parts[-1] + (not run[self.starts[index] : self.ends[index]].isdigit()))
+        for between in self.separators:
+            odd_separators.append(odd_separators[-1] + (between not in (" ", "-")))
+        by_length: list[list[tuple[int, int]]] = [[] for _ in range(most_digits + 1)]
+        digits = self.digits
+        whole = (0, count - 1)  # tried before its parts
         for first in range(count):
-            for last in range(first, count):
-                length = self.digits[last + 1] - self.digits[first]
-                if length > most_digits:
-                    break
-                ipv4 = first == last and run.count(".", self.starts[first], self.ends[first]) == 3
-                if (first, last) != (0, count - 1) and (length >= fewest_digits or ipv4):
-                    tries.append((-length, first, last))
-        self.tries = [(first, last) for _, first, last in sorted(tries)]
+            stop = bisect_right(digits, digits[first] + most_digits) - 1  # the ranges end before part `stop`
+            shortest = max(first, bisect_left(digits, digits[first] + fewest_digits) - 1)
+            if shortest > first and run.count(".", self.starts[first], self.ends[first]) == 3 and count > 1:
+                by_length[digits[first + 1] - digits[first]].append((first, first))  # an IPv4 address, maybe
+            for last in range(shortest, min(stop, first + _MOST_PHONE_GROUPS)):
+                if (first, last) != whole:
+                    by_length[digits[last + 1] - digits[first]].append((first, last))
+            card = max(first + _MOST_PHONE_GROUPS, bisect_left(digits, digits[first] + _FEWEST_CARD_DIGITS) - 1)
+            for last in range(card, stop):
+                odd = odd_parts[last + 1] - odd_parts[first] + odd_separators[last] - odd_separators[first]
+                if not odd and (first, last) != whole:
+                    by_length[digits[last + 1] - digits[first]].append((first, last))
+        self.tries = [ranges for bucket in reversed(by_length) for ranges in bucket]
 
-    def cuts_a_row(self, first: int, last: int, taken: list[bool], most_digits: int) -> bool:
+    def cuts_a_row(self, first: int, last: int, taken: bytearray, most_digits: int) -> bool:
         """Parts `first..last` end inside a row of parts (not `taken` by a number found) of one size and separator
         that could be one number: "4111 1111 1111 1112" is one wrong card number, not a My Number and a rest."""
         sizes, separators, digits = self.sizes, self.separators, self.digits
@@ -561,6 +580,9 @@ def _parts(run: str, fewest_digits: int, most_digits: int) -> _Parts | None:
         return None
     return parts
 
+
+_MOST_PHONE_GROUPS = 7  # digit groups of the phone shape: a range of more parts can only be a card number
+_FEWEST_CARD_DIGITS = 12
 
 # Where a run is cut into parts: at a space (with any other separator) or a lone dash; not at a dot (IPv4, decimals)
 # nor between a parenthesis and its digits ("(415)555").

@@ -23,6 +23,7 @@ from dify_extension.protocol import (
     ModerationOutputParams,
 )
 from moderation.decision import Decision, decide, strings_in, with_texts
+from moderation.limits import Limits
 from moderation.matcher import StageMatcher
 from moderation.normalize import fold
 from moderation.outcome import Action, Stage
@@ -136,6 +137,7 @@ class ModerationPolicy(BaseModel):
     description: str = ""
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
 
     def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
         """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""
