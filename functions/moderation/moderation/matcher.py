@@ -10,10 +10,11 @@ from ahocorasick_rs import AhoCorasick
 
 from moderation.normalize import fold, folded_view, plain_view
 from moderation.pii import PiiFinder, PiiType
-from moderation.user_regex import UserRegex, compile_regex
+from moderation.user_regex import compile_regex
 
 if TYPE_CHECKING:
     from moderation.policy import Rule
+    from moderation.user_regex import UserRegex
 
 
 class Found:

@@ -256,15 +256,14 @@ class _Numeric:
 
 class _Scanned:
     """A type found by its own pattern in texts that pass `marker`; with an `anchor`, only in windows of `reach`
-    characters around each anchor. `valid` returns True if the whole candidate is PII, or an int: the length of the
-    PII at the candidate's start (0: none)."""
+    characters around each anchor; `valid` says whether a candidate is PII."""
 
     __slots__ = ("anchor", "flags", "marker", "pattern", "reach", "valid")
 
     def __init__(
         self,
         pattern: str,
-        valid: Callable[[str], bool | int],
+        valid: Callable[[str], bool],
         marker: Callable[[str], bool],
         *,
         flags: int = 0,
@@ -398,11 +397,8 @@ class PiiFinder:
             anchor = None if scanned.anchor is None else _pattern(scanned.anchor)
             for start, end in _windows(text, anchor, scanned.reach):
                 for match in pattern.finditer(text, start, end):
-                    valid = scanned.valid(match.group())
-                    if valid is True:
+                    if scanned.valid(match.group()):
                         found.append((pii_type, *match.span()))
-                    elif valid:
-                        found.append((pii_type, match.start(), match.start() + valid))
         return _strongest(found) if len(found) > 1 else found
 
     @staticmethod

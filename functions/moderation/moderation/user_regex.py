@@ -16,25 +16,26 @@ google-re2 is imported on the first regex compiled, so a policy without one does
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:  # a Protocol class costs cold-start time, and only mypy needs it
+    from collections.abc import Iterator
+    from typing import Protocol
 
-class RegexMatch(Protocol):
-    def start(self) -> int: ...
+    class RegexMatch(Protocol):
+        def start(self) -> int: ...
 
-    def end(self) -> int: ...
+        def end(self) -> int: ...
 
-    def span(self) -> tuple[int, int]: ...
+        def span(self) -> tuple[int, int]: ...
 
+    class UserRegex(Protocol):
+        """What the matcher uses of a compiled pattern (re2's mirrors Python's `re.Pattern`)."""
 
-class UserRegex(Protocol):
-    """What the matcher uses of a compiled pattern (re2's mirrors Python's `re.Pattern`)."""
+        def finditer(self, text: str) -> Iterator[RegexMatch]: ...
 
-    def finditer(self, text: str) -> Iterator[RegexMatch]: ...
-
-    def search(self, text: str) -> RegexMatch | None: ...
+        def search(self, text: str) -> RegexMatch | None: ...
 
 
 # Python's classes in RE2 syntax, outside a [...] set and inside one (where only the positive ones and \D fit).
@@ -42,7 +43,8 @@ _SPACE = r"\t-\r\x1c-\x20\x85\p{Z}"
 _CLASSES = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": r"[\p{L}\p{N}_]", "W": r"[^\p{L}\p{N}_]", "s": f"[{_SPACE}]"}
 _CLASSES["S"] = f"[^{_SPACE}]"
 _IN_SET = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": r"\p{L}\p{N}_", "s": _SPACE}
-_UP_TO = re.compile(r"\{,(\d+)\}")
+# Patterns compiled on first use (re caches them): this module is imported on every cold start.
+_UP_TO = r"\{,(\d+)\}"
 
 # What RE2 says about a construct it lacks -> what to tell the policy's author.
 _UNSUPPORTED = (
@@ -56,7 +58,7 @@ _UNSUPPORTED = (
     ("sequence: \\g", "backreferences \\g<...> are not supported"),
     ("operator: (?#", "comments (?#...) are not supported"),
 )
-_POSSESSIVE = re.compile(r"bad repetition operator: .*[*+?}]\+$")
+_POSSESSIVE = r"bad repetition operator: .*[*+?}]\+$"
 
 
 def _rewrite(pattern: str) -> str:
@@ -82,7 +84,7 @@ def _rewrite(pattern: str) -> str:
             else:
                 out.append((_IN_SET if in_set else _CLASSES).get(escaped, "\\" + escaped))
             continue
-        up_to = None if in_set else _UP_TO.match(pattern, at)
+        up_to = None if in_set else re.compile(_UP_TO).match(pattern, at)
         if up_to is not None:
             out.append(f"{{0,{up_to.group(1)}}}")
             at = up_to.end()
@@ -105,7 +107,7 @@ def _explain(message: str) -> str:
     for clue, explanation in _UNSUPPORTED:
         if clue in message:
             return explanation
-    if _POSSESSIVE.search(message):
+    if re.search(_POSSESSIVE, message):
         return f"possessive quantifiers such as a++ are not supported ({message})"
     return message
 
