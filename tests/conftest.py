@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from moto.server import ThreadedMotoServer
 
 
@@ -17,3 +19,9 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# Property tests (Hypothesis): `make test` runs the bounded default profile; HYPOTHESIS_PROFILE=fuzz runs long.
+settings.register_profile("default", max_examples=150, deadline=None, database=None, print_blob=True)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dify_extension.protocol import (
@@ -19,6 +19,9 @@ from dify_extension.protocol import (
     ModerationOutputAnswer,
     ModerationOutputParams,
 )
+from moderation.limits import CATEGORY as LIMITS_CATEGORY
+from moderation.limits import RULE_ID as LIMITS_RULE_ID
+from moderation.limits import Limits
 from moderation.matcher import CompiledPolicy, CompiledStage
 from moderation.outcome import Action, Hit, Stage, apply_masks
 
@@ -66,7 +69,11 @@ def decide_input(
 ) -> tuple[Decision, ModerationInputAnswer]:
     """Checks the query and every string in inputs (keys: "query", "inputs.<name>", see strings_in)."""
     texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
-    decision = decide("input", policy.stage(params.app_id, "input"), texts, detectors)
+    stage = policy.stage(params.app_id, "input")
+    refused = over_limits(policy.policy.limits, "input", stage, bool(detectors), texts.values())
+    if refused is not None:
+        return refused, ModerationInputAnswer(**_flags(refused), inputs=params.inputs, query=params.query)
+    decision = decide("input", stage, texts, detectors)
     answer = ModerationInputAnswer(
         **_flags(decision),
         inputs=with_texts(params.inputs, "inputs", decision.texts),
@@ -79,8 +86,28 @@ def decide_output(
     policy: CompiledPolicy, params: ModerationOutputParams, detectors: Sequence[Detector] = ()
 ) -> tuple[Decision, ModerationOutputAnswer]:
     """Checks the answer text (key: "text")."""
-    decision = decide("output", policy.stage(params.app_id, "output"), {"text": params.text}, detectors)
+    stage = policy.stage(params.app_id, "output")
+    refused = over_limits(policy.policy.limits, "output", stage, bool(detectors), [params.text])
+    if refused is not None:
+        return refused, ModerationOutputAnswer(**_flags(refused), text=params.text)
+    decision = decide("output", stage, {"text": params.text}, detectors)
     return decision, ModerationOutputAnswer(**_flags(decision), text=decision.texts["text"])
+
+
+def over_limits(
+    limits: Limits, stage: Stage, policy: CompiledStage | None, detectors: bool, texts: Iterable[str]
+) -> Decision | None:
+    """Past the policy's limits nothing is checked: blocked (the default) or passed as sent. None when `texts` are
+    within max_chars, or when nothing would check them (no rules in the stage's `policy`, no `detectors`); else the
+    decision for them, unchecked."""
+    if (policy is None or not policy.rules) and not detectors:
+        return None
+    if sum(map(len, texts)) <= limits.max_chars:
+        return None
+    if limits.over_limit == "pass":
+        return Decision(stage, Action.PASS, {}, (Hit(LIMITS_RULE_ID, LIMITS_CATEGORY, Action.PASS),))
+    preset = (policy and policy.preset_response) or DEFAULT_PRESET_RESPONSES[stage]
+    return Decision(stage, Action.BLOCK, {}, (Hit(LIMITS_RULE_ID, LIMITS_CATEGORY, Action.BLOCK),), preset)
 
 
 def _flags(decision: Decision) -> dict[str, Any]:

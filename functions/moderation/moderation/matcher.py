@@ -4,8 +4,8 @@ expressions and the PII types. Built once per policy (moderator.py compiles each
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
@@ -14,6 +14,10 @@ from moderation.normalize import fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
+from moderation.user_regex import compile_regex
+
+if TYPE_CHECKING:
+    from moderation.user_regex import UserRegex
 
 
 class Found:
@@ -69,14 +73,14 @@ def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
 class StageMatcher:
     def __init__(self, rules: Sequence[Rule]) -> None:
         targets: dict[str, _Target] = {}
-        self._regexes: list[tuple[int, re.Pattern[str]]] = []
+        self._regexes: list[tuple[int, UserRegex]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
                 for folded, forms in _spellings(keyword):
                     targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, rule.whole_word))
             if rule.regex is not None:
-                self._regexes.append((index, re.compile(rule.regex, re.IGNORECASE)))
+                self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
                 self._pii.append((index, PiiFinder(tuple(rule.pii))))
         self._folded = list(targets)

@@ -9,15 +9,16 @@ an ordered list of rules; each rule has an id, a category, an action (block or m
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from moderation.limits import Limits
 from moderation.normalize import fold
 from moderation.outcome import Stage
 from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
+from moderation.user_regex import compile_regex
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.json")
 
@@ -60,14 +61,8 @@ class Rule(_Model):
     @field_validator("regex")
     @classmethod
     def _regex_compiles(cls, regex: str | None) -> str | None:
-        if regex is None:
-            return None
-        try:
-            compiled = re.compile(regex, re.IGNORECASE)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        if compiled.search("") is not None:
-            raise ValueError("matches the empty string, so it would match every text")
+        if regex is not None:
+            compile_regex(regex)  # RE2: linear time; ValueError says what is wrong
         return regex
 
     @model_validator(mode="after")
@@ -118,9 +113,12 @@ AppId = Annotated[str, StringConstraints(min_length=1)]
 class ModerationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    schema_: str | None = Field(default=None, alias="$schema")
+    """Where editors find the JSON Schema (schemas/moderation-policy.schema.json); ignored here."""
     description: str = ""
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
 
     def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
         """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""
