@@ -215,6 +215,14 @@ def test_a_match_covers_the_original_characters_and_names_its_forms(
     assert found.pii_type is None
 
 
+def test_text_inside_a_bidi_override_matches_as_typed_too() -> None:
+    """People see an override's text in display order, a model reads it as typed: both are checked."""
+    text = "say \u202econtraband\u202c now"
+    (found,) = found_in(text)
+    assert text[found.start : found.end] == "contraband"
+    assert found.evasions == ()
+
+
 # --- precision ---------------------------------------------------------------------------------------------------
 
 PRECISION = stage_matcher(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ahocorasick_rs import AhoCorasick
 
 from moderation.evasions import Reading, coarse, surface_forms, whole_word
-from moderation.normalize import fold, folded_view, plain_view
+from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
@@ -100,7 +100,11 @@ class StageMatcher:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
-            self._find_keywords(self._automaton, _Matches(text, found, self._targets))
+            self._find_keywords(self._automaton, _Matches(text, found, self._targets, folded_view(text)))
+            if RIGHT_TO_LEFT_OVERRIDE in text:
+                # People see an override's text in display order, a model reads it as typed: check both.
+                logical = folded_view(text, display_order=False)
+                self._find_keywords(self._automaton, _Matches(text, found, self._targets, logical))
         if self._regexes or self._pii:
             view = plain_view(text)
             for rule, regex in self._regexes:
@@ -136,9 +140,9 @@ class _Matches:
 
     __slots__ = ("found", "targets", "text", "view")
 
-    def __init__(self, text: str, found: dict[tuple[int, int, int], Found], targets: list[_Target]) -> None:
+    def __init__(self, text: str, found: dict[tuple[int, int, int], Found], targets: list[_Target], view: View) -> None:
         self.text = text
-        self.view = folded_view(text)
+        self.view = view
         self.found = found
         self.targets = targets
 

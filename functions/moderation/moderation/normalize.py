@@ -311,15 +311,16 @@ RIGHT_TO_LEFT_OVERRIDE = "\u202e"
 _OVERRIDE_ENDS = "\u202c\n"  # pop directional formatting, or the end of the paragraph
 
 
-def folded_view(text: str) -> View:
+def folded_view(text: str, *, display_order: bool = True) -> View:
     """NFKC, case folding, no marks on letters, katakana as hiragana, traditional Chinese as simplified, Latin
-    look-alikes as their letter, invisible characters dropped, right-to-left overrides in display order.
+    look-alikes as their letter, invisible characters dropped, right-to-left overrides in display order (or, with
+    `display_order=False`, in the order they were typed, which is what a model reads).
 
     Characters that fold one to one take the fast path (str.casefold and str.translate over the whole run); only the
     runs of other characters (and the character before each, which their marks may join) go cluster by cluster."""
     if text.isascii():
         return View(text.lower())  # the same as casefold() for ASCII, and faster
-    if RIGHT_TO_LEFT_OVERRIDE in text:
+    if display_order and RIGHT_TO_LEFT_OVERRIDE in text:
         return _in_display_order(text)
     irregular = _irregular()
     if irregular.search(text) is None:
