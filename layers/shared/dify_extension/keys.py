@@ -134,7 +134,7 @@ class ApiKeyCache:
             except Exception as error:
                 self._last_error = str(error) or type(error).__name__
                 if not prefetch:
-                    self._failed_at = started
+                    self._failed_at = self._clock()  # the back-off runs from when the failure was known
                 return
             self._keys = tuple(key.encode() for key in keys)
             self._loaded_at = started
