@@ -14,7 +14,7 @@ PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/v
 export PYTHON313
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest build validate bench clean
+.PHONY: run test lint typecheck pytest fuzz build validate bench clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
@@ -32,6 +32,12 @@ typecheck: $(VENV)/.dev.stamp
 
 pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest
+
+# A long hunt for inputs that break the property tests (every test marked `hypothesis`): thousands of random
+# examples each instead of make test's few (profiles in tests/conftest.py). FUZZ_EXAMPLES=50000 make fuzz for more.
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(VENV)/.dev.stamp
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m hypothesis -q
 
 # sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
 # asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
