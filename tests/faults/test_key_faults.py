@@ -118,7 +118,9 @@ def test_concurrent_requests_facing_a_hung_secrets_manager_start_no_reads_of_the
         thread.join(10)
     assert [(status, body) for status, body, _ in answers] == [UNAVAILABLE] * 8
     assert max(elapsed for _, _, elapsed in answers) < BOUND
-    assert secrets_manager.connections == 1  # the prefetch's AWSCURRENT read, joined by all
+    # The prefetch's read, joined by all; and at most one more, when the prefetch fails while a request still has
+    # time to wait (it reads again: a failed prefetch starts no back-off). Never one per request.
+    assert secrets_manager.connections <= 2
 
 
 @pytest.mark.parametrize("mode", FAULTS)
