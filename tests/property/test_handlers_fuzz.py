@@ -41,17 +41,27 @@ pytestmark = pytest.mark.hypothesis
 # --- strategies ------------------------------------------------------------------------------------------------------
 
 user_text = st.text(max_size=30).map(lambda text: f"{text}{USER}{text[::-1]}")
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | user_text
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
-)
+
+
+def json_of(text: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | text,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    )
+
+
+json_values = json_of(user_text)
+"""What the user may have written: the values of inputs, query and text."""
+other_text = st.text(max_size=40).filter(lambda text: USER not in text)
+"""Text the user did not write (a replayed example could otherwise spell the marker)."""
+any_json = json_of(other_text)
+"""Anything, where Dify puts no user text (the point, the envelope's shape)."""
 huge_text = st.sampled_from([10_000, 300_000, 1_100_000]).map(lambda size: (USER + "x" * 97) * (size // 116))
 nested = st.sampled_from([50, 199, 250, 10_000]).map(lambda depth: "[" * depth + "]" * depth)
 control_text = st.text(st.characters(max_codepoint=0x9F, categories=["Cc"]) | st.sampled_from("'\"\\é"), max_size=90)
 """Characters JSON escapes (\u0001 takes 6): echoed in an error, they make the body longer than its message."""
-point = st.sampled_from([*(p.value for p in Point), "", "app.moderation"]) | st.text(max_size=40) | control_text
+point = st.sampled_from([*(p.value for p in Point), "", "app.moderation"]) | other_text | control_text
 params = st.fixed_dictionaries(
     {},
     optional={
@@ -59,10 +69,10 @@ params = st.fixed_dictionaries(
         "inputs": st.dictionaries(st.text(max_size=10), json_values | huge_text, max_size=5) | json_values,
         "query": user_text | st.none() | huge_text | json_values,
         "text": user_text | huge_text | json_values,
-        "tool_variable": st.sampled_from(TOOLS) | st.text(max_size=60) | control_text,
+        "tool_variable": st.sampled_from(TOOLS) | other_text | control_text,
     },
 )
-envelope = st.fixed_dictionaries({}, optional={"point": point | json_values, "params": params | json_values})
+envelope = st.fixed_dictionaries({}, optional={"point": point | any_json, "params": params | json_values})
 
 
 @st.composite
@@ -77,7 +87,7 @@ def bodies(draw: st.DrawFn) -> bytes:
     if kind == "envelope":
         return json.dumps(draw(envelope), ensure_ascii=draw(st.booleans())).encode()
     if kind == "json":
-        return json.dumps(draw(json_values)).encode()
+        return json.dumps(draw(any_json)).encode()
     if kind == "binary":
         return draw(st.binary(max_size=200))
     if kind == "nested":
