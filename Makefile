@@ -6,21 +6,25 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see README).
 PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13),\
 	$(shell $(python) -c "import sys; print(sys.executable)" 2>/dev/null)))
 export PYTHON313
+DOCS_PORT ?= 8000
+AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_data_tool:. $(BIN)/python -m authoring
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest fuzz build validate bench clean
+.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
+	bench clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python -m local_api
 
-test: lint typecheck pytest
+test: lint typecheck pytest checkov docs
 
 lint: $(VENV)/.dev.stamp
 	$(BIN)/ruff check .
@@ -35,9 +39,40 @@ pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
 
 # A long hunt for inputs that break the property tests (every test marked `hypothesis`): thousands of random
 # examples each instead of make test's few (profiles in tests/conftest.py). FUZZ_EXAMPLES=50000 make fuzz for more.
-FUZZ_EXAMPLES ?= 5000
+FUZZ_EXAMPLES ?= 20000
 fuzz: $(VENV)/.dev.stamp
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m hypothesis -q
+
+# The documentation site (docs/, mkdocs.yml): --strict turns a broken link or a page missing from nav into an error.
+docs: $(VENV)/.docs.stamp
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir .site
+
+docs-serve: $(VENV)/.docs.stamp
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# Tools for policy and tools-file authors (authoring/; `python -m authoring.NAME --help`). Values reach them through
+# the environment ("$$TEXT"), so quotes and spaces in them survive. A failing tool makes make say "Error 1" (invalid
+# or failed) or "Error 2" (usage) and exit 2 itself; `python -m authoring.NAME` exits with the tool's own code.
+schemas: $(VENV)/.local.stamp
+	$(AUTHORING).schemas
+
+check: $(VENV)/.local.stamp
+	$(AUTHORING).check $${FILE:+"$$FILE"}
+
+moderate: $(VENV)/.local.stamp
+	$(AUTHORING).moderate $${TEXT+--text "$$TEXT"} $${POLICY:+--policy "$$POLICY"} $${APP_ID:+--app-id "$$APP_ID"} \
+		$${STAGE:+--stage "$$STAGE"} $${INPUTS:+--inputs "$$INPUTS"}
+
+query: $(VENV)/.local.stamp
+	$(AUTHORING).query $${TOOL:+--tool "$$TOOL"} $${INPUTS:+--inputs "$$INPUTS"} $${QUERY:+--query "$$QUERY"} \
+		$${APP_ID:+--app-id "$$APP_ID"} $${TOOLS:+--tools "$$TOOLS"}
+
+publish: $(VENV)/.local.stamp
+	$(AUTHORING).publish $${FILE:+--file "$$FILE"} $${STACK:+--stack "$$STACK"} $${DRY_RUN:+--dry-run} $${REGION:+--region "$$REGION"}
+
+# Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
+checkov: $(CHECKOV_VENV)/.stamp
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
 
 # sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
 # asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
@@ -48,7 +83,7 @@ validate: $(SAM_VENV)/.stamp
 	$(SAM) validate --lint
 
 bench: $(VENV)/.dev.stamp
-	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; exit $$status
+	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; exit $$status
 
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,10 +94,19 @@ $(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
+$(VENV)/.docs.stamp: $(VENV)/.local.stamp requirements/docs.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/docs.txt
+	touch $@
+
 $(SAM_VENV)/.stamp: requirements/sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.stamp: requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site

@@ -1,9 +1,4 @@
-"""Fixtures shared by every test folder, and the Hypothesis profiles every property test runs under.
-
-Profiles (HYPOTHESIS_PROFILE picks one; `make test` uses "ci", `make fuzz` uses "fuzz"):
-- "ci": few examples, the same ones on every run (derandomized), so `make test` stays quick and repeatable;
-- "fuzz": many random examples, for a long hunt (`make fuzz`; FUZZ_EXAMPLES sets how many per test).
-"""
+"""Fixtures shared by every test folder, and the Hypothesis profiles every property test runs under."""
 
 from __future__ import annotations
 
@@ -13,18 +8,6 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 from moto.server import ThreadedMotoServer
-
-settings.register_profile(
-    "ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5000")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    print_blob=True,
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +19,19 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# Property tests (Hypothesis): `make test` runs the bounded default profile; HYPOTHESIS_PROFILE=fuzz (`make fuzz`)
+# runs long, FUZZ_EXAMPLES examples per test. Large generated events (the handlers' fuzz) may be slow to build.
+_SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "default", max_examples=150, deadline=None, database=None, print_blob=True, suppress_health_check=_SLOW_DATA
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_SLOW_DATA,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -61,7 +61,7 @@ def test_sam_validate_lint() -> None:
 
 
 def test_layer_holds_dependencies_and_shared_package(layer_python: Path) -> None:
-    for package in ("pydantic", "pydantic_core", "aws_lambda_powertools", "ahocorasick_rs", "dify_extension"):
+    for package in ("pydantic", "pydantic_core", "aws_lambda_powertools", "ahocorasick_rs", "re2", "dify_extension"):
         assert (layer_python / package / "__init__.py").is_file(), package
     # dify_extension comes from this repo, not from pip.
     assert not list(layer_python.glob("dify_extension-*.dist-info"))
@@ -122,6 +122,8 @@ def test_binary_wheels_are_cpython313_aarch64(layer_python: Path) -> None:
     assert any(name.startswith("pydantic_core-") for name in binary_wheels), binary_wheels
     # The moderation keyword matcher (Aho-Corasick, in Rust): its wheel for Lambda, not the host's.
     assert any(name.startswith("ahocorasick_rs-") for name in binary_wheels), binary_wheels
+    # Policy regexes (RE2, linear time): a manylinux_2_28 wheel.
+    assert any(name.startswith("google_re2-") for name in binary_wheels), binary_wheels
 
 
 def test_keyword_matcher_ships_its_aarch64_cpython313_extension(layer_python: Path) -> None:

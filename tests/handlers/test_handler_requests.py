@@ -201,16 +201,13 @@ def test_inputs_nested_as_deep_as_the_parser_allows_are_answered(
 
 
 def test_a_moderation_body_of_5_mb_is_served(handlers: dict[str, Handler]) -> None:
-    """The moderation endpoint takes what Lambda accepts (6 MB): nothing of its own refuses a long answer."""
+    """The moderation endpoint takes what Lambda accepts (6 MB): nothing in it refuses a long answer; what the policy
+    does with that much text is its own business (its `limits`)."""
     text = ("All good here. " * 350_000)[:5_000_000]
-    status, body = call(
-        handlers["/moderation"],
-        "/moderation",
-        {"point": "app.moderation.output", "params": {"app_id": "a", "text": text}},
-        KEY,
-    )
+    payload = {"point": "app.moderation.output", "params": {"app_id": "a", "text": text}}
+    status, body = call(handlers["/moderation"], "/moderation", payload, KEY)
     assert status == 200
-    assert body["flagged"] is False
+    assert body["action"] in ("direct_output", "overridden")
 
 
 def test_a_tool_body_of_1_mib_is_served(handlers: dict[str, Handler]) -> None:

@@ -280,6 +280,11 @@ FUNCTIONS = {
     "ModerationFunction": ("moderation.handler.lambda_handler", "/moderation"),
     "ExternalDataToolFunction": ("external_data_tool.handler.lambda_handler", "/external-data-tool"),
 }
+# What API Gateway invokes: the moderation function through its "live" alias (where provisioned concurrency lives).
+INTEGRATION_TARGETS = {
+    "ModerationFunction": "ModerationFunctionAliaslive",
+    "ExternalDataToolFunction": "ExternalDataToolFunction.Arn",
+}
 
 # Runs in the SAM CLI's Python: SAM template as JSON on stdin, {case: parameter overrides} as argv[1],
 # {case: CloudFormation template} on stdout. Local code paths become fake S3 URIs, as `sam validate` does.
@@ -322,9 +327,14 @@ def sam_template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def translated(sam_template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """CloudFormation of each case, its conditions evaluated and the resources they exclude removed."""
     overrides = {case: params for case, (params, _) in CASES.items()}
     overrides.update((case, params) for case, (params, _) in FEATURES.items())
+    return translate(sam_template, overrides)
+
+
+def translate(sam_template: dict[str, Any], overrides: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Any]]:
+    """CloudFormation of each case (its parameter overrides), its conditions evaluated and the resources they
+    exclude removed."""
     result = subprocess.run(
         [str(_sam_python()), "-c", _TRANSLATE, json.dumps(overrides)],
         input=json.dumps(sam_template),
@@ -491,15 +501,16 @@ def test_translated_api_integrates_each_route_with_its_function(translated: dict
     }
     for function, (_, path) in FUNCTIONS.items():
         uri = paths[path]["post"]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-        assert f"${{{function}.Arn}}" in uri
+        assert f"${{{INTEGRATION_TARGETS[function]}}}" in uri
     # No extra routes (e.g. a $default catch-all) next to the OpenAPI body.
     assert not _of_type(template, "AWS::ApiGatewayV2::Route")
     permissions = {
         p["Properties"]["FunctionName"]["Ref"]: p for p in _of_type(template, "AWS::Lambda::Permission").values()
     }
-    assert set(permissions) == set(FUNCTIONS)
+    targets = {function: INTEGRATION_TARGETS[function].removesuffix(".Arn") for function in FUNCTIONS}
+    assert set(permissions) == set(targets.values())
     for function, (_, path) in FUNCTIONS.items():
-        source_arn = permissions[function]["Properties"]["SourceArn"]["Fn::Sub"][0]
+        source_arn = permissions[targets[function]]["Properties"]["SourceArn"]["Fn::Sub"][0]
         assert source_arn.endswith(f"/POST{path}")
 
 

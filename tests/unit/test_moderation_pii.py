@@ -4,6 +4,8 @@ Valid examples are well-known test values or computed here; their check digits a
 implementations in this file, not by the code under test.
 """
 
+# ruff: noqa: RUF001 - Chinese punctuation is what numbers and addresses are glued to
+
 from __future__ import annotations
 
 import time
@@ -229,3 +231,101 @@ def test_a_finder_judging_a_streamed_answer_again_finds_what_a_fresh_one_finds()
     spans = [answer[start:stop] for _, start, stop in streaming.find(answer)]
     assert spans[-1] == "5555 5555 5555 4444"
     assert "5555 5555 5555 444" not in [answer[:-1][s:e] for _, s, e in streaming.find(answer[:-1])]
+
+
+@pytest.mark.parametrize(
+    ("text", "iban"),
+    [
+        # Its digits, 3704 ... 01, pass Luhn: a card number inside the IBAN, which must not win.
+        ("IBAN: DE62 3704 0044 0532 0130 01 thanks", "DE62 3704 0044 0532 0130 01"),
+        ("iban de89 3704 0044 0532 0130 00.", "de89 3704 0044 0532 0130 00"),
+        ("IBAN De89370400440532013000", "De89370400440532013000"),
+        ("gb82 west 1234 5698 7654 32", "gb82 west 1234 5698 7654 32"),
+        ("账号DE89370400440532013000号", "DE89370400440532013000"),
+        ("ab12 DE89 3704 0044 0532 0130 00", "DE89 3704 0044 0532 0130 00"),  # after a word that looked like one
+        ("BE68 5390 0754 7034 that", "BE68 5390 0754 7034"),  # the country says where it ends
+    ],
+)
+def test_an_iban_in_any_case_is_found_whole(text: str, iban: str) -> None:
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [("iban", iban)]
+
+
+def test_words_that_look_like_the_start_of_an_iban_are_not_one() -> None:
+    assert PiiFinder(("iban",)).find("de12 is no iban, nor is de89 3704 0044 0532 0130 01 (bad check), at 1234") == []
+
+
+@pytest.mark.parametrize("text", ["see a::b here", "x = a::b;", "fe::ab", "std::map<a, b>", "f(a::b::c)", "::1", "c::"])
+def test_code_with_double_colons_is_no_ipv6_address(text: str) -> None:
+    """Valid addresses by Python's parser ("a::b"), but code: an address needs three groups or an IPv4 ending."""
+    assert PiiFinder(("ipv6",)).find(text) == []
+
+
+@pytest.mark.parametrize(
+    "address", ["2001:db8::8a2e:370:7334", "::ffff:192.0.2.1", "fe80::1ff:fe23:4567:890a", "2001:db8::1", "::192.0.2.1"]
+)
+def test_ipv6_addresses_with_three_groups_or_an_ipv4_ending_are_found(address: str) -> None:
+    assert found("ipv6", f"host {address} is up") == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("write to ana@bücher.de today", "ana@bücher.de"),
+        ("邮箱 用户@例子.广告 谢谢", "用户@例子.广告"),
+        ("mail: josé.müller@münchen.example.com.", "josé.müller@münchen.example.com"),
+        ("to o'neil+news.2024@example.com", "o'neil+news.2024@example.com"),
+        ("'quoted@example.com'", "quoted@example.com"),
+        ("号码ana@example.com谢谢", "ana@example.com"),
+        ("邮件пользователь@пример.рф，谢谢", "пользователь@пример.рф"),
+        ("punycode ana@xn--bcher-kva.de", "ana@xn--bcher-kva.de"),
+    ],
+)
+def test_internationalised_email_addresses_are_found(text: str, address: str) -> None:
+    assert found("email", text) == [address]
+
+
+def test_an_email_address_wins_over_a_card_number_in_its_local_part() -> None:
+    text = "write to 4111111111111111@example.com now"
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [
+        ("email", "4111111111111111@example.com")
+    ]
+
+
+@pytest.mark.parametrize(
+    "card", ["4111.1111.1111.1111", "3782.822463.10005", "501800000009", "180000000000002", "2200123456789019"]
+)
+def test_cards_with_dots_and_of_every_issuer_length_are_found(card: str) -> None:
+    """Dotted groups as printed; Maestro's 12 digits; a 15-digit JCB number starting 1800; Mir (2200-2204)."""
+    assert luhn_ok(card)
+    assert found("payment_card", f"card {card}.") == [card]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "41111111111111113 and 411111111111111118 (Visa numbers have 13, 16 or 19 digits)",
+        "550000000000000004 (Mastercard's have 16)",
+        "37828224631003 (American Express's have 15)",
+        "4111.11.11.11111111 (dots not in groups of four)",
+    ],
+)
+def test_numbers_of_a_length_the_issuer_does_not_use_are_no_card(text: str) -> None:
+    """Each passes Luhn."""
+    assert all(luhn_ok(word) for word in text.replace(".", "").split() if word.isdigit() and len(word) > 9)
+    assert found("payment_card", text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ISBN 978-0-486-17778-5 and 0-486-17778-5",  # ISBN parts are no national phone numbers
+        "Boston, MA 02134-1234",  # ZIP+4
+        "id a73eb606-0348-4238-9526-f0f4edeb8833",  # a UUID's groups are no My Number nor phone number
+    ],
+)
+def test_isbns_postcodes_and_uuids_are_no_pii(text: str) -> None:
+    assert PiiFinder(PII_TYPES).find(text) == []
+
+
+def test_an_international_number_may_end_in_a_one_digit_extension() -> None:
+    assert found("phone", "Zentrale +49 30 1234567-0, danke") == ["+49 30 1234567-0"]

@@ -53,6 +53,8 @@ class ToolRegistry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    schema_: str | None = Field(default=None, alias="$schema")
+    """Where editors find the JSON Schema (schemas/external-data-tools.schema.json); ignored here."""
     tools: dict[ToolName, Tool]
     apps: dict[str, dict[ToolName, Tool]] = Field(default_factory=dict)
     """Per Dify app id: tools that replace the same-named tool of `tools`, or add one, for that app only."""

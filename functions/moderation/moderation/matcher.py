@@ -3,7 +3,6 @@ expressions and the PII types. Built once, at policy load; `find` costs time lin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,9 +10,11 @@ from ahocorasick_rs import AhoCorasick
 
 from moderation.normalize import fold, folded_view, plain_view
 from moderation.pii import PiiFinder, PiiType
+from moderation.user_regex import compile_regex
 
 if TYPE_CHECKING:
     from moderation.policy import Rule
+    from moderation.user_regex import UserRegex
 
 
 class Found:
@@ -43,13 +44,13 @@ def _whole_word(text: str, start: int, end: int) -> bool:
 class StageMatcher:
     def __init__(self, rules: Sequence[Rule]) -> None:
         targets: dict[str, list[tuple[int, bool]]] = {}
-        self._regexes: list[tuple[int, re.Pattern[str]]] = []
+        self._regexes: list[tuple[int, UserRegex]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
                 targets.setdefault(fold(keyword), []).append((index, rule.whole_word))
             if rule.regex is not None:
-                self._regexes.append((index, re.compile(rule.regex, re.IGNORECASE)))
+                self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
                 self._pii.append((index, PiiFinder(tuple(rule.pii))))
         self._targets = [tuple(rule_targets) for rule_targets in targets.values()]

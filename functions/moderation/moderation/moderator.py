@@ -17,8 +17,8 @@ from dify_extension.protocol import (
     ModerationOutputAnswer,
     ModerationOutputParams,
 )
-from moderation.decision import Decision
-from moderation.policy import ModerationPolicy
+from moderation.decision import Decision, strings_in
+from moderation.policy import ModerationPolicy, _flags
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
@@ -34,12 +34,27 @@ class Moderator:
         self._metrics = EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
 
     def moderate_input(self, params: ModerationInputParams) -> ModerationInputAnswer:
-        decision, answer = self._policy().decide_input(params, self._detectors)
+        policy = self._policy()
+        texts = [params.query, *(text for _, text in strings_in(params.inputs, "inputs"))]
+        # Past the policy's limits nothing is checked: blocked (the default) or passed as sent.
+        refused = policy.limits.refuse("input", policy.stage(params.app_id, "input"), bool(self._detectors), texts)
+        if refused is None:
+            decision, answer = policy.decide_input(params, self._detectors)
+        else:
+            answer = ModerationInputAnswer(**_flags(refused), inputs=params.inputs, query=params.query)
+            decision = refused
         self._record(decision, params.app_id)
         return answer
 
     def moderate_output(self, params: ModerationOutputParams) -> ModerationOutputAnswer:
-        decision, answer = self._policy().decide_output(params, self._detectors)
+        policy = self._policy()
+        refused = policy.limits.refuse(
+            "output", policy.stage(params.app_id, "output"), bool(self._detectors), [params.text]
+        )
+        if refused is None:
+            decision, answer = policy.decide_output(params, self._detectors)
+        else:
+            decision, answer = refused, ModerationOutputAnswer(**_flags(refused), text=params.text)
         self._record(decision, params.app_id)
         return answer
 

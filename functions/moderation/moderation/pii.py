@@ -9,14 +9,15 @@ types (phone, cards, IPv4, SSN, national ids) share one scan for runs of digits 
 is one candidate, whose shape each type checks with an anchored match. A run that is no PII as a whole may be numbers
 side by side ("2024-05-17 4111 ...", "card 4111111111111111 123"): its parts between spaces and dashes are tried
 too (see _Parts). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6 are looked for
-only around an "@" or a pair of colons; IBANs and AWS key ids start with an upper-case letter, which keeps their
-scans short.
+only around an "@" or a pair of colons, IBANs from their two check digits; AWS key ids start with an upper-case
+letter, which keeps their scans short.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from typing import Literal, get_args
@@ -53,7 +54,7 @@ IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
     "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
     "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
     "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
     "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
     "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
@@ -120,6 +121,27 @@ def _email(candidate: str) -> bool:
     return not (local.startswith(".") or local.endswith(".") or ".." in candidate)
 
 
+def _local_part_start(text: str, at: int) -> int:
+    """Where the local part of the address whose "@" is at `at` starts (`at` if it has none): ASCII letters, digits
+    and `._%+-'`, and (internationalised addresses, RFC 6531) other scripts' letters and digits, at most 64. Chinese or
+    Japanese text has no space before an address: a local part does not mix those scripts with others ("号码ana@..."),
+    and it does not start with a quote."""
+    start, lowest, narrow, wide = at, max(0, at - _EMAIL_LOCAL_MAX), False, False
+    while start > lowest:
+        char = text[start - 1]
+        if char not in _EMAIL_LOCAL_CHARS and (char.isascii() or not char.isalnum()):
+            break
+        if char.isalnum():
+            is_wide = char >= _WIDE_SCRIPTS
+            if (narrow and is_wide) or (wide and not is_wide):
+                break
+            narrow, wide = narrow or not is_wide, wide or is_wide
+        start -= 1
+    while start < at and text[start] == "'":
+        start += 1
+    return start
+
+
 _NOT_DIGITS = str.maketrans("", "", " ().+-")
 _DIGIT_GROUPS = re.compile(r"\d+")
 
@@ -134,25 +156,43 @@ def _phone(candidate: str) -> bool:
     separators, or a Chinese mobile number. Dates, card numbers and bare numbers fail all four."""
     digits = _digits(candidate)
     groups = [len(group) for group in _DIGIT_GROUPS.findall(candidate)]
-    # No numbering plan ends in a lone digit: "+1 415 555 0100 2 times" is a number, then 2.
-    if not 8 <= len(digits) <= 17 or (groups[-1] == 1 and candidate[-2] == " "):
+    # No numbering plan ends in a lone digit: "+1 415 555 0100 2 times" is a number, then 2, and "0-486-17778-5" an
+    # ISBN. Only an extension does, written after a dash in an international number ("+49 30 1234567-0").
+    lone_end = groups[-1] == 1 and not (candidate[-2] == "-" and candidate.startswith(("+", "00")))
+    if not 8 <= len(digits) <= 17 or lone_end:
         return False
     if candidate.startswith("+"):
         return 8 <= len(digits) <= 15 and digits[0] != "0"
     if digits.startswith("00"):  # the international call prefix, then a country code
         return len(groups) >= 2 and 11 <= len(digits) <= 17 and digits[2] != "0"
-    if digits.startswith("0"):
-        return len(groups) >= 2 and 9 <= len(digits) <= 12
+    if digits.startswith("0"):  # the trunk prefix, written with the area code ("0-486-17778" is an ISBN's)
+        zip_plus_4 = groups == [5, 4] and "-" in candidate  # a US postcode such as 02134-1234
+        return len(groups) >= 2 and 9 <= len(digits) <= 12 and groups[0] > 1 and not zip_plus_4
     if groups == [3, 3, 4]:
         return digits[0] >= "2" and digits[3] >= "2"
     return len(digits) == 11 and digits[0] == "1" and digits[1] >= "3" and groups in ([11], [3, 4, 4])
 
 
+# Card numbers by issuer prefix (IIN) and length: a number of another length with a valid Luhn digit is something
+# else (a barcode, an account number). First match wins.
+_CARD_LENGTHS: tuple[tuple[tuple[str, ...], range], ...] = (
+    (("0604", "5018", "5020", "5038", "56", "57", "58", "6304", "6390", "6759", "6761", "6762", "6763"), range(12, 20)),
+    (("4",), range(13, 20, 3)),  # Visa: 13, 16, 19
+    (("34", "37", "1800", "2131"), range(15, 16)),  # American Express, JCB's 15-digit numbers
+    (("3",), range(14, 20)),  # Diners Club, JCB
+    (("51", "52", "53", "54", "55"), range(16, 17)),  # Mastercard
+    (("2200", "2201", "2202", "2203", "2204"), range(16, 20)),  # Mir
+    (("6",), range(16, 20)),  # Discover, UnionPay, RuPay ...
+)
+
+
 def _payment_card(candidate: str) -> bool:
     digits = _digits(candidate)
-    # Issuer prefixes: 2 (Mastercard 2221-2720), 3 (Amex, JCB, Diners), 4 (Visa), 5 (Mastercard), 6 (UnionPay ...).
-    issuer = digits[0] in "3456" or "2221" <= digits[:4] <= "2720"
-    return 13 <= len(digits) <= 19 and issuer and len(set(digits)) > 1 and luhn_valid(digits)
+    if "2221" <= digits[:4] <= "2720":  # Mastercard's 2-series
+        lengths = range(16, 17)
+    else:
+        lengths = next((lengths for prefixes, lengths in _CARD_LENGTHS if digits.startswith(prefixes)), range(0))
+    return len(digits) in lengths and len(set(digits)) > 1 and luhn_valid(digits)
 
 
 def _ipv4(candidate: str) -> bool:
@@ -166,7 +206,9 @@ def _ipv6(candidate: str) -> bool:
         ipaddress.IPv6Address(candidate)
     except ValueError:
         return False
-    return sum(1 for group in candidate.split(":") if group) >= 2
+    # "a::b", "fe::ab" or "x::y" in code and prose are valid addresses too: an address written in text has at least
+    # three groups ("2001:db8::1") or ends in an IPv4 address ("::ffff:192.0.2.1").
+    return "." in candidate or sum(1 for group in candidate.split(":") if group) >= 3
 
 
 def _us_ssn(candidate: str) -> bool:
@@ -214,15 +256,14 @@ class _Numeric:
 
 class _Scanned:
     """A type found by its own pattern in texts that pass `marker`; with an `anchor`, only in windows of `reach`
-    characters around each anchor. `valid` returns True if the whole candidate is PII, or an int: the length of the
-    PII at the candidate's start (0: none)."""
+    characters around each anchor; `valid` says whether a candidate is PII."""
 
     __slots__ = ("anchor", "flags", "marker", "pattern", "reach", "valid")
 
     def __init__(
         self,
         pattern: str,
-        valid: Callable[[str], bool | int],
+        valid: Callable[[str], bool],
         marker: Callable[[str], bool],
         *,
         flags: int = 0,
@@ -239,7 +280,10 @@ class _Scanned:
 
 _NUMERIC: dict[PiiType, _Numeric] = {
     "phone": _Numeric(r"[+(]?\d{1,4}\)?(?:[ .-]?\(?\d{1,5}\)?){1,6}", _phone, 8, 17),
-    "payment_card": _Numeric(r"\d(?:[ -]?\d){12,18}", _payment_card, 13, 19),
+    # Grouped by spaces or dashes (any), or by dots as cards are printed: 4-4-4-4(-1..3), or 4-6-4/5 (Amex, Diners).
+    "payment_card": _Numeric(
+        r"\d(?:[ -]?\d){11,18}|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}", _payment_card, 12, 19
+    ),
     "ipv4": _Numeric(r"\d{1,3}(?:\.\d{1,3}){3}", _ipv4, 4, 12),
     "us_ssn": _Numeric(r"\d{3}([ -])\d{2}\1\d{4}", _us_ssn, 9, 9),
     "cn_resident_id": _Numeric(r"\d{17}[\dXx]", _cn_resident_id, 17, 18),  # 17 when the 18th is X
@@ -247,8 +291,6 @@ _NUMERIC: dict[PiiType, _Numeric] = {
 }
 
 _SCANNED: dict[PiiType, _Scanned] = {
-    # Upper case only, as IBANs are written: a case-insensitive scan would try every word.
-    "iban": _Scanned(r"[A-Z](?<![A-Z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Z0-9])", _iban_length, _has_digit),
     "ipv6": _Scanned(
         r"[0-9a-f:](?<![\w:][0-9a-f:])[0-9a-f]{0,3}(?::[0-9a-f]{0,4}){1,7}(?:\.\d{1,3}){0,3}(?![\w:])",
         _ipv6,
@@ -264,10 +306,23 @@ _SCANNED: dict[PiiType, _Scanned] = {
     ),
 }
 
-# An email is found from its "@": the domain matched forward from there, the local part walked back (at most 64).
-_EMAIL_DOMAIN = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}(?![a-z0-9-])"
-_EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+# An IBAN is found from its check digits, two digits after two letters that start a word: a scan for digits is
+# quick in prose, one for two letters of either case would try every word. `_iban_length` says where it ends.
+_IBAN = r"\d(?<=(?<![a-z0-9])[a-z]{2}\d)\d(?: ?[a-z0-9]){11,30}"
+
+# An email is found from its "@": the domain matched forward from there (labels of letters and digits of any script,
+# a top-level domain of letters or punycode), the local part walked back (at most 64 characters).
+# A top-level domain may run into Chinese or Japanese text ("example.com谢谢"), as numbers may: it is letters of
+# those scripts ("例子.广告") or of the others, not both.
+_EMAIL_DOMAIN = (
+    r"(?:[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?\.)+(?:"
+    r"[^\W\d_\u2e80-\U0010ffff]{2,63}(?![^\W\u2e80-\U0010ffff]|-)"
+    r"|(?i:xn--)[a-z0-9-]{1,59}(?![^\W\u2e80-\U0010ffff]|-)"
+    r"|[^\W\d_\x00-\u2e7f]{2,63}(?![\w-]))"
+)
+_EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
 _EMAIL_LOCAL_MAX = 64
+_WIDE_SCRIPTS = "\u2e80"  # from here on: CJK radicals and ideographs, kana, Hangul ... (written without spaces)
 
 # Runs of digits with at most two separators between digits ("(415) 555-0100"); a run is one candidate.
 _RUN_SEPARATORS = " ().+-"
@@ -279,6 +334,21 @@ def _is_latin_word(char: str) -> bool:
     """A letter, digit or "_" of ASCII: a number glued to one is part of a code; glued to 号 or は it is not, as
     Chinese and Japanese write no spaces around numbers."""
     return char.isascii() and (char.isalnum() or char == "_")
+
+
+def _dashed_to_letters(text: str, first: int, last: int) -> bool:
+    """`text[first:last]` is joined by a dash to a code with Latin letters ("a73eb606-0348-4238-9526-f0f4ed"): part
+    of an id, not a number of its own. Looks at most 32 characters either side."""
+    before = first > 0 and text[first - 1] == "-"
+    after = text[last : last + 1] == "-"
+    return (before and _pattern(_CODE_BEFORE).search(text, max(0, first - 32), first) is not None) or (
+        after and _pattern(_CODE_AFTER).match(text, last, last + 32) is not None
+    )
+
+
+# A code's letters and digits joined by dashes, ending (starting) with the dash next to a number.
+_CODE_BEFORE = r"[A-Za-z][A-Za-z0-9_-]*-$"
+_CODE_AFTER = r"-[A-Za-z0-9_-]*[A-Za-z]"
 
 
 @cache
@@ -305,6 +375,7 @@ class PiiFinder:
             (_NUMERIC[pii_type].min_digits for pii_type, _, _ in self._numeric if pii_type != "ipv4"), default=1_000
         )
         self._email = "email" in pii_types
+        self._iban = "iban" in pii_types
         self._verdicts: dict[tuple[str, int, int], tuple[tuple[PiiType, int, int], ...]] = {}
         self._scanned = [pii_type for pii_type in PII_TYPES if pii_type in pii_types and pii_type in _SCANNED]
 
@@ -316,6 +387,8 @@ class PiiFinder:
             found += self._find_numeric(text)
         if self._email:
             found += self._find_emails(text)
+        if self._iban and _has_digit(text):
+            found += self._find_ibans(text)
         for pii_type in self._scanned:
             scanned = _SCANNED[pii_type]
             if not scanned.marker(text):
@@ -324,11 +397,8 @@ class PiiFinder:
             anchor = None if scanned.anchor is None else _pattern(scanned.anchor)
             for start, end in _windows(text, anchor, scanned.reach):
                 for match in pattern.finditer(text, start, end):
-                    valid = scanned.valid(match.group())
-                    if valid is True:
+                    if scanned.valid(match.group()):
                         found.append((pii_type, *match.span()))
-                    elif valid:
-                        found.append((pii_type, match.start(), match.start() + valid))
         return _strongest(found) if len(found) > 1 else found
 
     @staticmethod
@@ -337,12 +407,24 @@ class PiiFinder:
         while at >= 0:
             after = _pattern(_EMAIL_DOMAIN, re.IGNORECASE).match(text, at + 1)
             if after is not None:
-                start, lowest = at, max(0, at - _EMAIL_LOCAL_MAX)
-                while start > lowest and text[start - 1] in _EMAIL_LOCAL_CHARS:
-                    start -= 1
+                start = _local_part_start(text, at)
                 if start < at and _email(text[start : after.end()]):
                     yield "email", start, after.end()
             at = text.find("@", at + 1)
+
+    @staticmethod
+    def _find_ibans(text: str) -> Iterator[tuple[PiiType, int, int]]:
+        pattern = _pattern(_IBAN, re.IGNORECASE | re.ASCII)
+        match = pattern.search(text)
+        while match is not None:
+            start = match.start() - 2
+            length = _iban_length(text[start : match.end()])
+            if length:
+                yield "iban", start, start + length
+                match = pattern.search(text, start + length)
+            else:  # an IBAN may start after a space inside a candidate that is none ("ab12 DE89 3704 ...")
+                space = text.find(" ", match.start(), match.end())
+                match = pattern.search(text, match.end() if space < 0 else space + 1)
 
     def _find_numeric(self, text: str) -> Iterator[tuple[PiiType, int, int]]:
         for run in _pattern(self._runs).finditer(text):
@@ -369,6 +451,8 @@ class PiiFinder:
         before = text[start - 1] if start else " "
         if _is_latin_word(before) or (before in ".-" and not text[start - 2 : start - 1].isdigit()):
             return
+        if _dashed_to_letters(text, start, end):
+            return
         digits = len(_digits(text[start:end]))
         after = text[end : end + 1]
         for pii_type, shape, valid in self._numeric:
@@ -393,14 +477,14 @@ class PiiFinder:
         found: list[tuple[PiiType, int, int]] = []
         if parts is None:
             return found
-        taken = [False] * len(parts.starts)
+        taken = bytearray(len(parts.starts))  # 1: the part belongs to a number found
         for first, last in parts.tries:
-            if any(taken[first : last + 1]) or parts.cuts_a_row(first, last, taken, self._most_digits):
+            if taken.find(1, first, last + 1) >= 0 or parts.cuts_a_row(first, last, taken, self._most_digits):
                 continue
             here = list(self._numeric_at(text, offset + parts.starts[first], offset + parts.ends[last]))
             if here:
                 found += here
-                taken[first : last + 1] = [True] * (last + 1 - first)
+                taken[first : last + 1] = b"\x01" * (last + 1 - first)
         return sorted(found, key=lambda item: item[1])
 
 
@@ -423,20 +507,35 @@ class _Parts:
         self.digits = [0]
         for start, end in zip(self.starts, self.ends, strict=True):
             self.digits.append(self.digits[-1] + len(_digits(run[start:end])))
-        # Each range at most as long as the longest type: a long run costs time linear in its length.
+        # Each range at most as long as the longest type, so a long run costs time linear in its length; its ranges
+        # are found by bisection of `digits`, so a run of one-digit parts does not walk every shorter range. Only a
+        # card number spans more than _MOST_PHONE_GROUPS parts, and only one of plain digit parts joined by single
+        # separators: `odd_parts[n]` and `odd_separators[n]` count the others among the first n.
         count = len(self.starts)
-        tries = []
+        odd_parts, odd_separators = [0], [0]
+        for index in range(count):
+            odd_parts.append(odd_parts[-1] + (not run[self.starts[index] : self.ends[index]].isdigit()))
+        for between in self.separators:
+            odd_separators.append(odd_separators[-1] + (between not in (" ", "-")))
+        by_length: list[list[tuple[int, int]]] = [[] for _ in range(most_digits + 1)]
+        digits = self.digits
+        whole = (0, count - 1)  # tried before its parts
         for first in range(count):
-            for last in range(first, count):
-                length = self.digits[last + 1] - self.digits[first]
-                if length > most_digits:
-                    break
-                ipv4 = first == last and run.count(".", self.starts[first], self.ends[first]) == 3
-                if (first, last) != (0, count - 1) and (length >= fewest_digits or ipv4):
-                    tries.append((-length, first, last))
-        self.tries = [(first, last) for _, first, last in sorted(tries)]
+            stop = bisect_right(digits, digits[first] + most_digits) - 1  # the ranges end before part `stop`
+            shortest = max(first, bisect_left(digits, digits[first] + fewest_digits) - 1)
+            if shortest > first and run.count(".", self.starts[first], self.ends[first]) == 3 and count > 1:
+                by_length[digits[first + 1] - digits[first]].append((first, first))  # an IPv4 address, maybe
+            for last in range(shortest, min(stop, first + _MOST_PHONE_GROUPS)):
+                if (first, last) != whole:
+                    by_length[digits[last + 1] - digits[first]].append((first, last))
+            card = max(first + _MOST_PHONE_GROUPS, bisect_left(digits, digits[first] + _FEWEST_CARD_DIGITS) - 1)
+            for last in range(card, stop):
+                odd = odd_parts[last + 1] - odd_parts[first] + odd_separators[last] - odd_separators[first]
+                if not odd and (first, last) != whole:
+                    by_length[digits[last + 1] - digits[first]].append((first, last))
+        self.tries = [ranges for bucket in reversed(by_length) for ranges in bucket]
 
-    def cuts_a_row(self, first: int, last: int, taken: list[bool], most_digits: int) -> bool:
+    def cuts_a_row(self, first: int, last: int, taken: bytearray, most_digits: int) -> bool:
         """Parts `first..last` end inside a row of parts (not `taken` by a number found) of one size and separator
         that could be one number: "4111 1111 1111 1112" is one wrong card number, not a My Number and a rest."""
         sizes, separators, digits = self.sizes, self.separators, self.digits
@@ -478,14 +577,19 @@ def _parts(run: str, fewest_digits: int, most_digits: int) -> _Parts | None:
     return parts
 
 
+_MOST_PHONE_GROUPS = 7  # digit groups of the phone shape: a range of more parts can only be a card number
+_FEWEST_CARD_DIGITS = 12
+
 # Where a run is cut into parts: at a space (with any other separator) or a lone dash; not at a dot (IPv4, decimals)
 # nor between a parenthesis and its digits ("(415)555").
 _PART_SEPARATOR = r"(?<=\d)(?:[ ().+-]? [ ().+-]?|-)(?=\d)"
 
-# Which type a span is when several validate: check digits first, then the national id without one, shapes, and
-# phone numbers last (their validation is the loosest).
+# Which type a span is when several validate. The types whose match holds a number of another type come first: an
+# e-mail address (`4111111111111111@example.com`), then an IBAN (its digits may pass Luhn). Then check digits (a China
+# id's date and MOD 11-2 check before a card's Luhn digit), the national id without one, shapes, and phone numbers
+# last (their validation is the loosest).
 _BY_STRENGTH: tuple[PiiType, ...] = (
-    "payment_card", "iban", "cn_resident_id", "jp_my_number", "us_ssn", "aws_access_key_id", "email", "ipv6", "ipv4",
+    "email", "iban", "cn_resident_id", "payment_card", "jp_my_number", "us_ssn", "aws_access_key_id", "ipv6", "ipv4",
     "phone",
 )  # fmt: skip
 _STRENGTH = {pii_type: rank for rank, pii_type in enumerate(_BY_STRENGTH)}

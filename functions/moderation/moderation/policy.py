@@ -9,7 +9,6 @@ place (e.g. `apps.my-app.input.rules.2.regex: ...`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -24,10 +23,12 @@ from dify_extension.protocol import (
     ModerationOutputParams,
 )
 from moderation.decision import Decision, decide, strings_in, with_texts
+from moderation.limits import Limits
 from moderation.matcher import StageMatcher
 from moderation.normalize import fold
 from moderation.outcome import Action, Stage
 from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
+from moderation.user_regex import compile_regex
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
@@ -73,14 +74,8 @@ class Rule(_Model):
     @field_validator("regex")
     @classmethod
     def _regex_compiles(cls, regex: str | None) -> str | None:
-        if regex is None:
-            return None
-        try:
-            compiled = re.compile(regex, re.IGNORECASE)
-        except re.error as error:
-            raise ValueError(f"not a valid regular expression: {error}") from None
-        if compiled.search("") is not None:
-            raise ValueError("matches the empty string, so it would match every text")
+        if regex is not None:
+            compile_regex(regex)  # RE2: linear time; ValueError says what is wrong
         return regex
 
     @model_validator(mode="after")
@@ -139,9 +134,12 @@ AppId = Annotated[str, StringConstraints(min_length=1)]
 class ModerationPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    schema_: str | None = Field(default=None, alias="$schema")
+    """Where editors find the JSON Schema (schemas/moderation-policy.schema.json); ignored here."""
     description: str = ""
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
 
     def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
         """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""

@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger
 from dify_extension.aws_http import AwsError
 from dify_extension.config_files import ConfigFileError, ModelT, load_config_file, parse_config
 from dify_extension.deadline import DeadlineExceeded, Flight, run_within, time_left
+from dify_extension.metrics import count_config_reload_failure
 from dify_extension.settings import seconds_setting
 
 DEFAULT_TTL_SECONDS = 60.0
@@ -236,3 +237,4 @@ class ConfigSource(Generic[ModelT]):
                 "config reload failed; keeping the last good config",
                 extra={"config_source": origin, "config_version": self._tag, "reason": reason},
             )
+            count_config_reload_failure()  # what the ConfigReload alarms watch

@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from dify_extension.auth import AuthError, bearer_token
 from dify_extension.deadline import request_time
 from dify_extension.errors import InvalidRequestError, UpstreamError, printable
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError
+from dify_extension.metrics import is_block, record_request
 from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
 from dify_extension.routes import SERVED_AT
 
@@ -47,11 +47,12 @@ class HttpError(Exception):
 class _Request:
     """What the log line and metrics may say about a request: nothing the caller typed except known values."""
 
-    __slots__ = ("app_id", "point")
+    __slots__ = ("app_id", "blocked", "point")
 
     def __init__(self) -> None:
         self.point = "invalid"
         self.app_id: str | None = None
+        self.blocked = False
 
 
 def _shorten(text: str, limit: int = MAX_ERROR_CHARS) -> str:
@@ -172,7 +173,7 @@ class Endpoint:
                 "latency_ms": latency_ms,
             },
         )
-        self._record_metrics(request.point, outcome, latency_ms)
+        record_request(self.metrics, request.point, outcome, latency_ms, blocked=request.blocked)
         return response
 
     def _answer(self, event: Any, request_context: Any, request: _Request) -> Answer:
@@ -191,12 +192,14 @@ class Endpoint:
         params = self._params(point, envelope.params)
         request.app_id = getattr(params, "app_id", None)
         try:
-            return self._handlers[point](params)
+            answer = self._handlers[point](params)
         except InvalidRequestError as error:
             raise HttpError(400, _shorten(str(error)), "bad_request") from None
         except UpstreamError as error:
             outcome = "upstream_timeout" if error.status == 504 else "upstream_error"
             raise HttpError(error.status, _shorten(str(error)), outcome) from None
+        request.blocked = is_block(answer)
+        return answer
 
     def _authenticate(self, headers: Mapping[str, Any]) -> None:
         try:
@@ -260,12 +263,3 @@ class Endpoint:
             return PARAMS_MODELS[point].model_validate(params)
         except ValidationError as error:
             raise HttpError(400, _validation_message(error, "params"), "bad_request") from None
-
-    def _record_metrics(self, point: str, outcome: str, latency_ms: float) -> None:
-        self.metrics.add_dimension(name="point", value=point)
-        self.metrics.add_dimension(name="outcome", value=outcome)
-        self.metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-        self.metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)
-        self.metrics.flush_metrics()
-        # flush_metrics keeps the set when metrics are disabled (POWERTOOLS_METRICS_DISABLED, the local API).
-        self.metrics.clear_metrics()

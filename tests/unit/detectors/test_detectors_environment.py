@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -13,8 +10,8 @@ import pytest
 from moderation.detectors import detectors_from_environment
 from moderation.detectors.environment import OVERALL_TOXICITY, PII_ENTITY_TYPES, TOXICITY_LABELS
 from moderation.detectors.failure import GuardedDetector
+from tests.unit.fresh_interpreter import run_fresh
 
-ROOT = Path(__file__).resolve().parents[3]
 REGION = {"AWS_REGION": "eu-west-1"}
 
 
@@ -26,16 +23,7 @@ def _imports_after(environ: dict[str, str]) -> set[str]:
         f"detectors = detectors_from_environment({environ!r})\n"
         "print(len(detectors), *sorted(name for name in ('boto3', 'botocore') if name in sys.modules))\n"
     )
-    paths = [str(ROOT / "functions" / "moderation"), str(ROOT / "layers" / "shared")]
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PYTHONPATH": ":".join(paths), "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-        timeout=60,
-    )
-    count, *modules = result.stdout.split()
+    count, *modules = run_fresh(code, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing").split()
     return {count, *modules}
 
 

@@ -10,7 +10,7 @@ import botocore.session
 from botocore.config import Config
 
 from moderation.detectors.comprehend import ComprehendPii, ComprehendToxicity
-from moderation.detectors.environment import FailurePolicy, GuardrailSettings, PiiSettings, ToxicitySettings
+from moderation.detectors.environment import DetectorSettings
 from moderation.detectors.failure import GuardedDetector
 from moderation.detectors.guardrail import BedrockGuardrail
 
@@ -51,15 +51,11 @@ def _region(environ: Mapping[str, str]) -> str:
     return region
 
 
-def build_detectors(
-    environ: Mapping[str, str],
-    policy: FailurePolicy,
-    guardrail: GuardrailSettings | None,
-    toxicity: ToxicitySettings | None,
-    pii: PiiSettings | None,
-) -> tuple[Detector, ...]:
-    """Clients are created now, during init: a first request would otherwise spend its deadline creating them."""
+def build_detectors(environ: Mapping[str, str], settings: DetectorSettings) -> tuple[Detector, ...]:
+    """The enabled detectors, each behind its failure policy and deadline. Clients are created now, during init: a
+    first request would otherwise spend its deadline creating them."""
     region = _region(environ)
+    policy, guardrail, toxicity, pii = settings.failure, settings.guardrail, settings.toxicity, settings.pii
     detectors: list[Detector] = []
     if guardrail is not None:
         client = create_client("bedrock-runtime", region, policy.timeout_seconds)

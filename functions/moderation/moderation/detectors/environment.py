@@ -1,4 +1,5 @@
-"""The detectors as the function's environment (template.yaml's parameters) configures them.
+"""The detectors' settings as the function's environment (template.yaml's parameters) gives them: parsing only,
+no detector is built here (aws.py builds them; the package's entry chooses whether to).
 
 Every variable is checked when the function starts; a bad value raises ValueError naming the variable, so a
 misconfigured stack fails loudly instead of moderating less than its owner thinks. An empty variable means "not set".
@@ -7,16 +8,11 @@ misconfigured stack fails loudly instead of moderating less than its owner think
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from dify_extension.settings import seconds_setting
 from moderation.outcome import Stage
-
-if TYPE_CHECKING:
-    from moderation.outcome import Detector
 
 # Comprehend's labels and PII entity types as in botocore's service model (a unit test keeps them in step).
 TOXICITY_LABELS = frozenset(
@@ -201,13 +197,28 @@ def _pii(environ: Mapping[str, str]) -> PiiSettings | None:
     return PiiSettings(entity_types, _language(environ, PII_LANGUAGES, "DetectPiiEntities"), stages)
 
 
-def detectors_from_environment(environ: Mapping[str, str] = os.environ) -> tuple[Detector, ...]:
-    """The enabled detectors, each behind its failure policy and deadline; () when none is enabled (then botocore
-    is not imported). Raises ValueError naming the variable at fault."""
-    policy = _failure_policy(environ)
-    guardrail, toxicity, pii = _guardrail(environ), _toxicity(environ), _pii(environ)
-    if guardrail is None and toxicity is None and pii is None:
-        return ()
-    from moderation.detectors.aws import build_detectors  # noqa: PLC0415 - botocore only when a detector is on
+class DetectorSettings:
+    """Every detector's settings as the environment gives them (None: off), and the failure policy they share."""
 
-    return build_detectors(environ, policy, guardrail, toxicity, pii)
+    __slots__ = ("failure", "guardrail", "pii", "toxicity")
+
+    def __init__(
+        self,
+        failure: FailurePolicy,
+        guardrail: GuardrailSettings | None,
+        toxicity: ToxicitySettings | None,
+        pii: PiiSettings | None,
+    ) -> None:
+        self.failure = failure
+        self.guardrail = guardrail
+        self.toxicity = toxicity
+        self.pii = pii
+
+    @property
+    def any_enabled(self) -> bool:
+        return not (self.guardrail is None and self.toxicity is None and self.pii is None)
+
+
+def read_settings(environ: Mapping[str, str]) -> DetectorSettings:
+    """Every detector variable, checked whether or not its detector is on. Raises ValueError naming the variable."""
+    return DetectorSettings(_failure_policy(environ), _guardrail(environ), _toxicity(environ), _pii(environ))

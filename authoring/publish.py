@@ -1,0 +1,135 @@
+"""`make publish FILE=path STACK=name`: check a policy or tools file, then write it where the deployed stack reads it
+(the SSM parameter or S3 object its parameters name). boto3, with your AWS credentials; refuses an invalid file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from authoring import cli
+from authoring.configs import ConfigKind, load
+from dify_extension.config_files import ConfigFileError
+
+SSM_STANDARD_LIMIT = 4096
+SSM_ADVANCED_LIMIT = 8192
+DEFAULT_TTL_SECONDS = "60"
+
+
+class PublishError(Exception):
+    """Publishing cannot go on; the message says why and what to do."""
+
+
+def _ssm_name(parameter: str) -> tuple[str, str | None]:
+    """The parameter's name and, for an ARN, its region (PutParameter takes a name, never an ARN)."""
+    if not parameter.startswith("arn:"):
+        return parameter, None
+    region, _, resource = parameter.split(":", 5)[3:]
+    name = resource.removeprefix("parameter/")
+    return ("/" + name if "/" in name else name), region
+
+
+def stack_parameters(cloudformation: Any, stack: str) -> dict[str, str]:
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when publishing
+
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        raise PublishError(f"stack {stack}: {error.response['Error'].get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise PublishError(f"stack {stack}: {error}") from None
+    return {item["ParameterKey"]: item.get("ParameterValue", "") for item in stacks[0].get("Parameters", [])}
+
+
+def target_of(kind: ConfigKind, stack: str, parameters: Mapping[str, str]) -> tuple[str, str]:
+    """(the stack parameter that names the store, its value). PublishError when the stack uses the bundled file."""
+    ssm, s3 = kind.parameters
+    for name in (ssm, s3):
+        if parameters.get(name, "").strip():
+            return name, parameters[name].strip()
+    raise PublishError(
+        f"stack {stack} uses the bundled {kind.label} ({ssm} and {s3} are empty): there is nothing to publish to. "
+        f"Deploy once with {ssm}=/dify/NAME or {s3}=s3://BUCKET/KEY, then publish."
+    )
+
+
+def write_ssm(session: Any, parameter: str, content: str) -> None:
+    size = len(content.encode())
+    if size > SSM_ADVANCED_LIMIT:
+        raise PublishError(f"the file has {size} bytes; an SSM parameter holds at most {SSM_ADVANCED_LIMIT}: use S3")
+    name, region = _ssm_name(parameter)
+    ssm = session.client("ssm", region_name=region) if region else session.client("ssm")
+    try:
+        kind = ssm.get_parameter(Name=name)["Parameter"]["Type"]
+    except ssm.exceptions.ParameterNotFound:
+        kind = "SecureString"  # a policy may hold words its owner would rather not show
+    # Intelligent-Tiering: standard while it fits in 4 KB, advanced (8 KB) beyond.
+    ssm.put_parameter(Name=name, Value=content, Type=kind, Overwrite=True, Tier="Intelligent-Tiering")
+
+
+def write_s3(session: Any, uri: str, content: str) -> None:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    session.client("s3").put_object(Bucket=bucket, Key=key, Body=content.encode(), ContentType="application/json")
+
+
+def publish(session: Any, path: Path, stack: str, *, dry_run: bool) -> str:
+    """What was done (or would be, `dry_run`). ConfigFileError for an invalid file, PublishError otherwise."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when publishing
+
+    kind, _config = load(path)
+    content = path.read_text(encoding="utf-8")
+    parameters = stack_parameters(session.client("cloudformation"), stack)
+    parameter, store = target_of(kind, stack, parameters)
+    where = f"ssm:{store}" if parameter.endswith("SsmParameter") else store
+    ttl = parameters.get("ConfigTtlSeconds", DEFAULT_TTL_SECONDS)
+    if dry_run:
+        return (
+            f"{path}: a valid {kind.label}; would write it to {where} (stack {stack}, {parameter}). "
+            "Dry run: nothing written."
+        )
+    try:
+        if parameter.endswith("SsmParameter"):
+            write_ssm(session, store, content)
+        else:
+            write_s3(session, store, content)
+    except ClientError as error:
+        raise PublishError(f"{where}: {error.response['Error'].get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise PublishError(f"{where}: {error}") from None
+    return (
+        f"{path}: wrote the {kind.label} to {where} (stack {stack}, {parameter}). Running functions pick it up "
+        f"within {ttl} s (ConfigTtlSeconds); a function that starts reads it at once. A version the function "
+        "refuses is logged and the last good one kept."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = cli.parser(
+        "publish",
+        "make publish FILE=path STACK=name [DRY_RUN=1] [REGION=region]",
+        "Check a moderation policy or tools file as the function would, then write it to the SSM parameter or S3 "
+        "object that the deployed stack's parameters name (ModerationPolicySsmParameter / ModerationPolicyS3Uri, "
+        "ExternalDataToolsSsmParameter / ExternalDataToolsS3Uri), read with CloudFormation DescribeStacks. An "
+        "invalid file is refused; a stack that uses the bundled file has nowhere to publish to. Uses your AWS "
+        "credentials and region as boto3 finds them (AWS_PROFILE, AWS_REGION...).",
+        "Example: make publish FILE=my-policy.json STACK=dify-extension DRY_RUN=1",
+    )
+    parser.add_argument("--file", type=Path, required=True, help="the policy or tools file")
+    parser.add_argument("--stack", required=True, help="the deployed stack's name")
+    parser.add_argument("--dry-run", action="store_true", help="check and say where it would go; write nothing")
+    parser.add_argument("--region", help="the stack's region (default: boto3's)")
+    arguments = parser.parse_args(argv)
+    import boto3  # noqa: PLC0415 - only publish needs it
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    try:
+        session = boto3.session.Session(region_name=arguments.region)
+        print(publish(session, arguments.file, arguments.stack, dry_run=arguments.dry_run))
+    except (ConfigFileError, PublishError, BotoCoreError) as error:  # BotoCoreError: no region or credentials
+        return cli.fail(f"not published: {error}")
+    return cli.OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
