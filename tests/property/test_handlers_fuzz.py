@@ -65,7 +65,7 @@ point = st.sampled_from([*(p.value for p in Point), "", "app.moderation"]) | oth
 params = st.fixed_dictionaries(
     {},
     optional={
-        "app_id": st.text(max_size=20) | json_values,
+        "app_id": other_text | any_json,  # Dify's app id: logged, never the user's text
         "inputs": st.dictionaries(st.text(max_size=10), json_values | huge_text, max_size=5) | json_values,
         "query": user_text | st.none() | huge_text | json_values,
         "text": user_text | huge_text | json_values,
