@@ -17,8 +17,8 @@ DOCS_PORT ?= 8000
 AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_data_tool:. $(BIN)/python -m authoring
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest checkov docs docs-serve schemas check moderate query publish build validate bench \
-	clean
+.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
+	bench clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
@@ -36,6 +36,12 @@ typecheck: $(VENV)/.dev.stamp
 
 pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest
+
+# A long hunt for inputs that break the property tests (every test marked `hypothesis`): thousands of random
+# examples each instead of make test's few (profiles in tests/conftest.py). FUZZ_EXAMPLES=50000 make fuzz for more.
+FUZZ_EXAMPLES ?= 20000
+fuzz: $(VENV)/.dev.stamp
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -m hypothesis -q
 
 # The documentation site (docs/, mkdocs.yml): --strict turns a broken link or a page missing from nav into an error.
 docs: $(VENV)/.docs.stamp

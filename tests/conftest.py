@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and the Hypothesis profiles every property test runs under."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from moto.server import ThreadedMotoServer
 
 
@@ -21,7 +21,17 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-# Property tests (Hypothesis): `make test` runs the bounded default profile; HYPOTHESIS_PROFILE=fuzz runs long.
-settings.register_profile("default", max_examples=150, deadline=None, database=None, print_blob=True)
-settings.register_profile("fuzz", max_examples=20_000, deadline=None, print_blob=True)
+# Property tests (Hypothesis): `make test` runs the bounded default profile; HYPOTHESIS_PROFILE=fuzz (`make fuzz`)
+# runs long, FUZZ_EXAMPLES examples per test. Large generated events (the handlers' fuzz) may be slow to build.
+_SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "default", max_examples=150, deadline=None, database=None, print_blob=True, suppress_health_check=_SLOW_DATA
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_SLOW_DATA,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

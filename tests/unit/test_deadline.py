@@ -7,7 +7,14 @@ import time
 
 import pytest
 
-from dify_extension.deadline import ANSWER_MARGIN_SECONDS, DeadlineExceeded, request_time, run_within, time_left
+from dify_extension.deadline import (
+    ANSWER_MARGIN_SECONDS,
+    DeadlineExceeded,
+    Flight,
+    request_time,
+    run_within,
+    time_left,
+)
 
 
 def test_without_a_request_the_limit_is_the_callers() -> None:
@@ -45,4 +52,38 @@ def test_run_within_gives_up_at_the_deadline_while_the_call_runs_on() -> None:
     with pytest.raises(DeadlineExceeded):
         run_within(0.2, lambda: release.wait(5))
     assert time.monotonic() - started < 1.0
+    release.set()
+
+
+def test_a_flight_bounds_time_left_inside_it_by_its_limit_and_the_callers_deadline() -> None:
+    """Inside a Flight, time_left counts down to its limit, or to the caller's deadline if that comes first."""
+    seen: list[float] = []
+    Flight(lambda: seen.append(time_left(10.0)), 1.0).wait(5)
+    with request_time(ANSWER_MARGIN_SECONDS + 0.3):
+        Flight(lambda: seen.append(time_left(10.0)), 1.0).wait(5)
+    assert 0.8 < seen[0] <= 1.0
+    assert 0.1 < seen[1] <= 0.3
+
+
+def test_on_done_runs_before_any_waiter_wakes_and_sees_the_outcome() -> None:
+    order: list[str] = []
+
+    def done(flight: Flight[int]) -> None:
+        order.append(f"done {flight.result()}")
+
+    flight = Flight(lambda: 7, 1.0, done)
+    assert flight.wait(5)
+    order.append("woke")
+    assert order == ["done 7", "woke"]
+
+
+def test_a_flight_past_its_deadline_is_overdue_and_its_result_not_ready() -> None:
+    release = threading.Event()
+    flight = Flight(lambda: release.wait(5), 0.1)
+    started = time.monotonic()
+    assert not flight.wait(1.0)
+    assert time.monotonic() - started < 0.5  # at the flight's deadline, not after the second asked
+    assert flight.overdue
+    with pytest.raises(DeadlineExceeded):
+        flight.result()
     release.set()

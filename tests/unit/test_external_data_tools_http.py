@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -17,6 +18,7 @@ import pytest
 from dify_extension.config_files import ConfigFileError, load_config_file
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
+from external_data_tool.http_tool import JSON_MAX_DEPTH
 from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
 from local_api.environment import lambda_runtime
 from tests.tools.fake_upstream import (
@@ -432,12 +434,137 @@ def test_a_5xx_that_persists_is_a_502_after_the_retries(tmp_path: Path, upstream
     assert len(upstream.seen) == 1 + FAST["retries"]
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 429])
+@pytest.mark.parametrize("status", [400, 401, 404])
 def test_a_4xx_is_a_502_without_retry(tmp_path: Path, upstream: FakeUpstream, status: int) -> None:
     upstream.routes["/x"] = Reply(status, {})
     error = failure(registry(tmp_path, steps=one_step(f"{upstream.url}/x")))
     assert (error.status, str(error)) == (502, f"tool t: upstream status {status}")
     assert len(upstream.seen) == 1
+
+
+def timed_route(replies: list[Reply], times: list[float]) -> Any:
+    """A route answering `replies` in turn (the last repeating) and noting when each request arrived."""
+
+    def route(_seen: Any) -> Reply:
+        times.append(time.monotonic())
+        return replies[min(len(times), len(replies)) - 1]
+
+    return route
+
+
+def test_a_429_is_retried_then_succeeds(tmp_path: Path, upstream: FakeUpstream) -> None:
+    upstream.routes["/busy"] = [Reply(429, {}), Reply(json={"v": "served"})]
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/busy"), template="{{result.v}}")
+    assert tools.query(params()).result == "served"
+    assert len(upstream.seen) == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_is_honoured_when_it_fits(tmp_path: Path, upstream: FakeUpstream, status: int) -> None:
+    """The retry waits what the upstream asked (0.6 s here, three times the first backoff)."""
+    times: list[float] = []
+    upstream.routes["/busy"] = timed_route(
+        [Reply(status, {}, headers={"Retry-After": "1"}), Reply(json={"v": "served"})], times
+    )
+    tools = registry(
+        tmp_path,
+        steps=one_step(f"{upstream.url}/busy"),
+        template="{{result.v}}",
+        timeout_seconds=0.5,
+        budget_seconds=3.0,
+    )
+    assert tools.query(params()).result == "served"
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.95
+
+
+def test_retry_after_as_an_http_date_is_honoured(tmp_path: Path, upstream: FakeUpstream) -> None:
+    from email.utils import format_datetime
+
+    times: list[float] = []
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    upstream.routes["/busy"] = timed_route([Reply(429, {}, headers={"Retry-After": when}), Reply(json="ok")], times)
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/busy"), timeout_seconds=0.5, budget_seconds=4.0)
+    assert tools.query(params()).result == "ok"
+    # An HTTP date has whole seconds: at least one second later, whatever the rounding.
+    assert times[1] - times[0] >= 0.95
+
+
+@pytest.mark.parametrize("fallback", [None, "busy, try later"])
+def test_retry_after_beyond_the_budget_ends_the_retries_at_once(
+    tmp_path: Path, upstream: FakeUpstream, fallback: str | None
+) -> None:
+    """Asked to wait longer than the budget allows, the tool does not retry early: it fails now (502 or fallback)."""
+    upstream.routes["/busy"] = Reply(429, {}, headers={"Retry-After": "120"})
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/busy"), fallback=fallback)
+    started = time.monotonic()
+    if fallback is None:
+        error = failure(tools)
+        assert (error.status, str(error)) == (502, "tool t: upstream status 429")
+    else:
+        assert tools.query(params()).result == fallback
+    assert time.monotonic() - started < 0.5
+    assert len(upstream.seen) == 1
+
+
+@pytest.mark.parametrize("header", ["soon", "-5", "1.5", ""])
+def test_an_unreadable_retry_after_falls_back_to_the_backoff(
+    tmp_path: Path, upstream: FakeUpstream, header: str
+) -> None:
+    upstream.routes["/busy"] = [Reply(429, {}, headers={"Retry-After": header}), Reply(json="ok")]
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/busy"))
+    assert tools.query(params()).result == "ok"
+
+
+@pytest.mark.parametrize("fallback", [None, "no data"])
+@pytest.mark.parametrize("depth", [250, 1000, 100_000])
+def test_json_nested_too_deeply_is_an_upstream_failure(
+    tmp_path: Path, upstream: FakeUpstream, depth: int, fallback: str | None
+) -> None:
+    """[[[...]]] a thousand deep from an upstream is the tool's failure (502 or its fallback), not a crash."""
+    upstream.routes["/deep"] = Reply(body=b"[" * depth + b"]" * depth)
+    tools = registry(tmp_path, steps=one_step(f"{upstream.url}/deep"), fallback=fallback)
+    if fallback is None:
+        error = failure(tools)
+        assert (error.status, str(error)) == (502, "tool t: upstream response nested too deeply")
+    else:
+        assert tools.query(params()).result == fallback
+
+
+def test_json_nested_up_to_the_limit_is_rendered(tmp_path: Path, upstream: FakeUpstream) -> None:
+    """What the parser accepts, the templates and JMESPath can walk and render."""
+    depth = JSON_MAX_DEPTH - 1  # and the object around them
+    upstream.routes["/deep"] = Reply(body=b'{"a":' + b"[" * depth + b'"x"' + b"]" * depth + b"}")
+    tools = registry(
+        tmp_path,
+        steps=one_step(f"{upstream.url}/deep", pick="{a: a, n: length(a)}"),
+        template="{{result.n}} {{result.a}}",
+    )
+    assert tools.query(params()).result == "1 " + "[" * depth + '"x"' + "]" * depth
+
+
+@pytest.mark.parametrize("fallback", [None, "no such item"])
+@pytest.mark.parametrize("value", ["..", "."])
+def test_a_dot_segment_from_an_earlier_step_is_the_upstreams_failure(
+    tmp_path: Path, upstream: FakeUpstream, value: str, fallback: str | None
+) -> None:
+    """A '..' an upstream gives for a later step's path is that upstream's failure (502 or fallback), not the
+    user's 400; nothing is sent with it."""
+    upstream.routes["/find"] = Reply(json={"id": value})
+    tools = registry(
+        tmp_path,
+        steps=[
+            {"name": "find", "url": f"{upstream.url}/find"},
+            {"url": f"{upstream.url}/items/{{{{steps.find.id}}}}"},
+        ],
+        fallback=fallback,
+    )
+    if fallback is None:
+        error = failure(tools)
+        assert (error.status, str(error)) == (502, "tool t: an earlier step gave '.' or '..' for a URL path")
+    else:
+        assert tools.query(params()).result == fallback
+    assert [seen.path for seen in upstream.seen] == ["/find"]
 
 
 def test_an_unreachable_upstream_is_a_502(tmp_path: Path) -> None:

@@ -64,6 +64,17 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             def with_a_date(request: ToolRequest) -> dict:
                 return {"when": datetime.date(2026, 1, 2)}
 
+            def deep(request: ToolRequest) -> list:
+                nested: list = []
+                for _ in range(100_000):
+                    nested = [nested]
+                return nested
+
+            def cyclic(request: ToolRequest) -> list:
+                loop: list = []
+                loop.append(loop)
+                return loop
+
             NOT_A_FUNCTION = 3
             """
         ),
@@ -98,6 +109,14 @@ def test_a_result_that_is_not_json_data_is_a_502(tmp_path: Path, user_module: st
     with pytest.raises(UpstreamError) as caught:
         tools.query(params())
     assert (caught.value.status, str(caught.value)) == (502, "tool t: returned a dict that is not JSON data")
+
+
+@pytest.mark.parametrize("function", ["deep", "cyclic"])
+def test_a_result_nested_too_deeply_or_in_a_cycle_is_a_502(tmp_path: Path, user_module: str, function: str) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:{function}")
+    with pytest.raises(UpstreamError) as caught:
+        tools.query(params())
+    assert (caught.value.status, str(caught.value)) == (502, "tool t: returned a list that is not JSON data")
 
 
 def test_an_exception_with_a_fallback_answers_it(tmp_path: Path, user_module: str) -> None:

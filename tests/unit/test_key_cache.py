@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 import pytest
 
+from dify_extension.deadline import ANSWER_MARGIN_SECONDS, request_time
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError, usable_keys
 
 TTL = 300.0
@@ -178,17 +180,22 @@ def test_failed_load_fails_closed_and_backs_off(cache: ApiKeyCache, loader: Fake
     assert loader.calls == 3
 
 
-def test_failed_early_reload_forgets_the_valid_keys(cache: ApiKeyCache, loader: FakeLoader, clock: FakeClock) -> None:
-    """A failure during a wrong-key reload also fails closed: the previously valid key is no longer accepted."""
+def test_failed_early_reload_keeps_the_unexpired_keys(cache: ApiKeyCache, loader: FakeLoader, clock: FakeClock) -> None:
+    """A wrong key during a Secrets Manager blip is refused as wrong (not 'unavailable'), and the valid key keeps
+    working until it expires: one bad key never locks valid users out. Past the TTL, a failed load fails closed."""
     assert cache.verify(CURRENT)
-    loader.error = ConnectionError("network down")
+    loader.error = ConnectionError("ThrottlingException: Rate exceeded")
     clock.advance(INTERVAL)
-    with pytest.raises(KeyUnavailableError):
-        cache.verify("wrong-key")
-    clock.advance(1)
-    with pytest.raises(KeyUnavailableError):
-        cache.verify(CURRENT)
+    assert cache.verify("wrong-key") is False
     assert loader.calls == 2
+    clock.advance(1)
+    assert cache.verify(CURRENT) is True
+    assert cache.verify("wrong-again") is False
+    assert loader.calls == 2
+
+    clock.now = 1000.0 + TTL
+    with pytest.raises(KeyUnavailableError, match="ThrottlingException"):
+        cache.verify(CURRENT)
 
 
 def test_first_load_failure_is_not_retried_within_the_interval(
@@ -306,11 +313,9 @@ def test_failed_prefetch_does_not_delay_the_first_verify(clock: FakeClock) -> No
     cache = ApiKeyCache(failing_once, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock)
     cache.prefetch()
     assert failed.wait(5), "prefetch did not run"
-    # The prefetch thread still holds the lock until it has handled the failure; verify waits for it.
     assert cache.verify(CURRENT)
     assert loader.calls == 2
-    assert loader.threads[0] is not threading.current_thread()
-    assert loader.threads[1] is threading.current_thread()
+    assert threading.current_thread() not in loader.threads
 
 
 @pytest.mark.parametrize(
@@ -328,3 +333,148 @@ def test_failed_prefetch_does_not_delay_the_first_verify(clock: FakeClock) -> No
 def test_usable_keys_drops_none_and_empty(values: tuple[str | None, ...], expected: tuple[str, ...]) -> None:
     """usable_keys keeps the non-blank values, stripped, in order."""
     assert usable_keys(*values) == expected
+
+
+class HungLoader(FakeLoader):
+    """A Secrets Manager that does not answer until released; counts the reads started."""
+
+    def __init__(self, *keys: str) -> None:
+        super().__init__(*keys)
+        self.release = threading.Event()
+
+    def __call__(self) -> Sequence[str]:
+        self.calls += 1
+        self.release.wait(10)
+        if self.error is not None:
+            raise self.error
+        return self.keys
+
+
+READ = 0.3
+"""A short read limit, so that the tests of hung reads end quickly."""
+
+
+@pytest.fixture
+def hung() -> Iterator[HungLoader]:
+    loader = HungLoader(CURRENT)
+    yield loader
+    loader.release.set()
+
+
+def timed_verify(cache: ApiKeyCache, key: str) -> tuple[bool | str, float]:
+    """What verify says (its error's message when it raises) and how long it took."""
+    started = time.monotonic()
+    try:
+        outcome: bool | str = cache.verify(key)
+    except KeyUnavailableError as error:
+        outcome = str(error)
+    return outcome, time.monotonic() - started
+
+
+def test_a_hung_read_is_given_up_after_the_read_limit(hung: HungLoader, clock: FakeClock) -> None:
+    """No answer: the request is refused as unavailable after about `read_seconds`, not after a socket timeout."""
+    cache = ApiKeyCache(hung, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=READ)
+    outcome, elapsed = timed_verify(cache, CURRENT)
+    assert outcome == "no answer from the key's source within 0.3 s"
+    assert READ - 0.05 <= elapsed < READ + 1.0
+
+
+def test_the_requests_deadline_cuts_the_wait_shorter(hung: HungLoader, clock: FakeClock) -> None:
+    """A request with less time left than the read limit waits only for that time."""
+    cache = ApiKeyCache(hung, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=5.0)
+    with request_time(ANSWER_MARGIN_SECONDS + 0.2):
+        outcome, elapsed = timed_verify(cache, CURRENT)
+    assert isinstance(outcome, str)
+    assert elapsed < 1.5
+
+
+def test_concurrent_requests_share_one_read(hung: HungLoader, clock: FakeClock) -> None:
+    """Eight requests meeting a hung Secrets Manager start one read between them, and each gives up in time."""
+    cache = ApiKeyCache(hung, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=READ)
+    start = threading.Barrier(8)
+    results: list[tuple[bool | str, float]] = []
+
+    def request() -> None:
+        start.wait()
+        results.append(timed_verify(cache, CURRENT))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 8
+    assert all(isinstance(outcome, str) and elapsed < READ + 1.0 for outcome, elapsed in results)
+    assert hung.calls == 1
+
+
+def test_waiting_for_an_in_flight_prefetch_is_bounded_by_its_limit(hung: HungLoader, clock: FakeClock) -> None:
+    """The first request after a hung prefetch waits only for what is left of the prefetch's limit."""
+    cache = ApiKeyCache(hung, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=READ)
+    cache.prefetch()
+    time.sleep(READ / 2)
+    outcome, elapsed = timed_verify(cache, CURRENT)
+    assert isinstance(outcome, str)
+    assert elapsed < READ
+    assert hung.calls == 1
+
+
+def test_a_prefetch_that_ends_after_a_request_gave_up_serves_the_next(clock: FakeClock) -> None:
+    """A prefetch slower than a short request's wait still fills the cache when it ends (within its own limit)."""
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> Sequence[str]:
+        calls.append(1)
+        release.wait(5)
+        return (CURRENT,)
+
+    cache = ApiKeyCache(slow, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=3.0)
+    cache.prefetch()
+    with request_time(ANSWER_MARGIN_SECONDS + 0.1):
+        assert isinstance(timed_verify(cache, CURRENT)[0], str)
+    release.set()
+    assert cache.verify(CURRENT) is True
+    assert len(calls) == 1
+
+
+def test_an_overdue_read_is_replaced_and_its_late_answer_dropped(clock: FakeClock) -> None:
+    """A read still running past its limit counts as failed: the next request starts a new one, and when the old
+    one answers at last, what it says is ignored."""
+    answers = iter([("stale-key-000",), (CURRENT,)])
+    first_release = threading.Event()
+    first_done = threading.Event()
+
+    def load() -> Sequence[str]:
+        keys = next(answers)
+        if keys == ("stale-key-000",):
+            first_release.wait(5)
+            first_done.set()
+        return keys
+
+    cache = ApiKeyCache(load, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=READ)
+    cache.prefetch()
+    time.sleep(READ + 0.05)
+    assert cache.verify(CURRENT) is True
+    first_release.set()
+    assert first_done.wait(5)
+    time.sleep(0.05)
+    assert cache.verify("stale-key-000") is False
+    assert cache.verify(CURRENT) is True
+
+
+def test_a_read_failing_after_its_request_gave_up_starts_the_back_off(hung: HungLoader, clock: FakeClock) -> None:
+    """A hung read that ends in an error (its limit) refuses at once, without a new read, until the interval."""
+    cache = ApiKeyCache(hung, ttl_seconds=TTL, refresh_interval_seconds=INTERVAL, clock=clock, read_seconds=READ)
+    hung.error = TimeoutError("timed out")
+    assert isinstance(timed_verify(cache, CURRENT)[0], str)
+    hung.release.set()
+    time.sleep(0.1)
+    outcome, elapsed = timed_verify(cache, CURRENT)
+    assert outcome == "last load failed 0.0s ago: timed out"
+    assert elapsed < 0.1
+    assert hung.calls == 1
+    clock.advance(INTERVAL)
+    hung.error = None
+    assert cache.verify(CURRENT) is True
+    assert hung.calls == 2

@@ -14,10 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from dify_extension import aws_http
 from dify_extension.api_keys import key_cache_from_environment
+from dify_extension.deadline import ANSWER_MARGIN_SECONDS, request_time
 from dify_extension.keys import KeyUnavailableError
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError, api_key_loader, load_api_keys
 from dify_extension.sigv4 import Credentials, sign
+from tests.tools.fake_upstream import dripping_server
 
 SECRET_ID = "prod/dify-api-key"
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -262,6 +265,45 @@ def test_slow_server_times_out(fake: FakeSecretsManager) -> None:
     elapsed = time.monotonic() - started
     assert caught.value.code == "NetworkError"
     assert 0.25 <= elapsed < 1.5
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param(b"HTTP/1.1 200 OK\r\n", id="headers"),
+        pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", id="body"),
+    ],
+)
+def test_a_server_dripping_bytes_is_cut_at_the_timeout_in_all(head: bytes) -> None:
+    """A byte every 0.1 s keeps each socket read short: the call still ends at `timeout_seconds` in all."""
+    with dripping_server(head, b"X-A: b\r\n" if head.endswith(b"OK\r\n") else b"{", every=0.1) as address:
+        client = SecretsManagerClient(
+            region=REGION, endpoint_url=f"http://{address}", credentials=CREDENTIALS, timeout_seconds=0.5
+        )
+        started = time.monotonic()
+        with pytest.raises(SecretsManagerError) as caught:
+            client.get_secret_string(SECRET_ID, "AWSCURRENT")
+        elapsed = time.monotonic() - started
+    assert (caught.value.code, str(caught.value)) == ("NetworkError", "NetworkError: TimeoutError")
+    assert 0.45 <= elapsed < 1.5
+
+
+def test_the_requests_deadline_cuts_a_call_shorter(fake: FakeSecretsManager) -> None:
+    """Within a request with 0.3 s left, a client with a 3 s timeout gives up after 0.3 s."""
+    fake.mode = "slow"
+    with request_time(ANSWER_MARGIN_SECONDS + 0.3):
+        started = time.monotonic()
+        with pytest.raises(SecretsManagerError):
+            fake.client(timeout_seconds=3.0).get_secret_string(SECRET_ID, "AWSCURRENT")
+        assert time.monotonic() - started < 1.0
+
+
+def test_an_answer_over_the_size_limit_is_refused(fake: FakeSecretsManager, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aws_http, "MAX_RESPONSE_BYTES", 1000)
+    fake.replies["AWSCURRENT"] = secret_reply("k" * 2000)
+    with pytest.raises(SecretsManagerError) as caught:
+        fake.client().get_secret_string(SECRET_ID, "AWSCURRENT")
+    assert caught.value.code == "ResponseTooLarge"
 
 
 @pytest.mark.parametrize("url", ["ftp://host/", "secretsmanager.amazonaws.com", "http://", ""])

@@ -31,13 +31,17 @@ RESULT_ROOTS = REQUEST_ROOTS | {"result"}
 
 
 class ToolFailure(Exception):
-    """An upstream failed. `cause` is shown to the user: short, no URL, no secret, no user value."""
+    """An upstream failed. `cause` is shown to the user: short, no URL, no secret, no user value. `retry_after`: the
+    seconds the upstream asked to wait before trying again (its Retry-After)."""
 
-    def __init__(self, cause: str, *, retryable: bool = False, timed_out: bool = False) -> None:
+    def __init__(
+        self, cause: str, *, retryable: bool = False, timed_out: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(cause)
         self.cause = cause
         self.retryable = retryable
         self.timed_out = timed_out
+        self.retry_after = retry_after
 
 
 def config_error(loc: tuple[str | int, ...], message: str) -> ValidationError:
@@ -220,7 +224,7 @@ class RetryingTool(FetchingTool):
     timeout_seconds: float = Field(default=5.0, gt=0, le=MAX_BUDGET_SECONDS)
     """Longest time for one attempt, from connecting to the response's last byte."""
     retries: int = Field(default=2, ge=0, le=5)
-    """Extra attempts after a timeout, a connection error or a 5xx (never after a 4xx)."""
+    """Extra attempts after a timeout, a connection error, a 5xx or a 429 (never after another 4xx)."""
 
     @model_validator(mode="after")
     def _budget_holds_an_attempt(self) -> Self:
@@ -234,7 +238,9 @@ class RetryingTool(FetchingTool):
         """`attempt(timeout)` until it succeeds, fails for good or the budget is spent. Each attempt is cut after
         `timeout` (the attempt's timeout or the budget left, the lesser) whatever it waits on. `whole_timeout`: the
         attempt cannot be shortened (an AWS client's timeouts are fixed), so one starts only if a full timeout
-        remains. `service` names the upstream in the timeout's cause."""
+        remains. `service` names the upstream in the timeout's cause. The pause before a retry doubles from
+        BACKOFF_FIRST_SECONDS, or is the upstream's Retry-After if longer; a pause that would leave no time for the
+        attempt ends the retries (the last failure stands)."""
         timed_out = f"{service} timed out"
         last = ToolFailure(timed_out, timed_out=True)
         retry_needs = self.timeout_seconds if whole_timeout else MIN_ATTEMPT_SECONDS
@@ -250,9 +256,10 @@ class RetryingTool(FetchingTool):
                 if not failure.retryable or number == self.retries:
                     raise
                 last = failure
-            if deadline - time.monotonic() - delay < retry_needs:
+            pause = max(delay, last.retry_after or 0.0)
+            if deadline - time.monotonic() - pause < retry_needs:
                 break
-            time.sleep(delay)
+            time.sleep(pause)
             delay *= 2
         raise last
 

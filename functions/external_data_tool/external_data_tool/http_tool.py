@@ -6,45 +6,41 @@ the final URL's scheme and host are checked again before sending. Redirects are 
 could lead anywhere. Header values are fixed text or a Secrets Manager secret, never request values.
 
 Time: each attempt has a deadline (the attempt's timeout or the budget left, the lesser) that every socket read
-respects, the status line and headers included, so an upstream that sends a byte now and then cannot stretch it;
-the whole attempt (DNS, connect, TLS) is also cut at that deadline by RetryingTool.with_retries.
+respects, the status line and headers included, so an upstream that sends a byte now and then cannot stretch it
+(dify_extension.timed_http); the whole attempt (DNS, connect, TLS) is also cut at that deadline by
+RetryingTool.with_retries. A 429 or 5xx is retried, after the upstream's Retry-After when it gives one that fits.
+
+Whatever an upstream sends ends as the tool's failure (502/504 or the fallback), never as a crash: a body over
+max_response_bytes, not JSON, or nested deeper than JSON_MAX_DEPTH; a '.' or '..' it gives a later step's path.
 """
 
 import http.client
-import io
 import json
-import socket
 import time
-from functools import cache, partial
+from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import quote, urlencode, urlsplit
 
 import jmespath  # type: ignore[import-untyped]
 from jmespath.exceptions import JMESPathError  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import from_json
 
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError
+from dify_extension.timed_http import ResponseTooLarge, connection, read_body
 from external_data_tool.base import RetryingTool, Scope, ToolFailure, compile_at, config_error, within
 from external_data_tool.templates import NAME, REQUEST_ROOTS, TAG, Template, is_empty
 
 if TYPE_CHECKING:
-    import ssl
-
-    from _typeshed import WriteableBuffer
     from jmespath.parser import ParsedResult  # type: ignore[import-untyped]
 
 USER_AGENT = "dify-extension-aws (external data tool)"
 FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
-READ_CHUNK = 65_536
-
-
-@cache
-def _tls_context() -> "ssl.SSLContext":
-    import ssl  # noqa: PLC0415 - only https upstreams need it, and it is slow to import
-
-    return ssl.create_default_context()  # verifies certificates and host names
+JSON_MAX_DEPTH = 200
+"""How deeply an upstream's JSON may nest (pydantic_core's parser refuses deeper; templates and JMESPath walk it)."""
 
 
 class SecretHeader(BaseModel):
@@ -185,7 +181,10 @@ class _CompiledStep:
 
     def url(self, scope: Scope) -> str:
         path = self.path.render(scope, encode=_path_value)
-        if any(segment in (".", "..") for segment in path.split("/")):
+        if _has_dot_segment(path):
+            # The user's mistake (400) if the request's values make it; else an earlier step's data (the upstream's).
+            if _has_dot_segment(self.path.render({**scope, **NO_REQUEST_VALUES}, encode=_path_value)):
+                raise ToolFailure("an earlier step gave '.' or '..' for a URL path")
             raise InvalidRequestError("a value may not be '.' or '..' in a URL path")
         query = urlencode({key: template.render(scope) for key, template in self.query.items()})
         url = f"{self.scheme}://{self.netloc}{path}" + (f"?{query}" if query else "")
@@ -196,8 +195,15 @@ class _CompiledStep:
         return url
 
 
+NO_REQUEST_VALUES: Scope = {"query": "", "app_id": "", "inputs": {}}
+
+
 def _path_value(text: str) -> str:
     return quote(text, safe="")
+
+
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.split("/"))
 
 
 def _compile_body(body: Any, loc: tuple[str | int, ...], roots: frozenset[str]) -> Any:
@@ -310,87 +316,50 @@ class HttpTool(RetryingTool):
         timeout: float,
     ) -> Any:
         """One attempt, given `timeout` seconds in all (the budget left included)."""
-        attempt_deadline = time.monotonic() + timeout
         target = url[len(step.scheme) + 3 + len(step.netloc) :]
-        connection: http.client.HTTPConnection
-        if step.scheme == "https":
-            connection = http.client.HTTPSConnection(step.netloc, timeout=timeout, context=_tls_context())
-        else:
-            connection = http.client.HTTPConnection(step.netloc, timeout=timeout)
-        connection.response_class = _DeadlineResponse
+        opened: http.client.HTTPConnection | None = None
         try:
-            connection.request(step.step.method, target, body=body, headers=headers)
-            connection.sock.settimeout(_time_left(attempt_deadline))  # read by _DeadlineResponse as its deadline
-            response = connection.getresponse()
+            opened = connection(step.scheme == "https", step.netloc, time.monotonic() + timeout)
+            opened.request(step.step.method, target, body=body, headers=headers)
+            response = opened.getresponse()
             status = response.status
             if 300 <= status < 400:
                 raise ToolFailure(f"upstream redirected ({status}); redirects are not followed")
             if status >= 400:
-                raise ToolFailure(f"upstream status {status}", retryable=status >= 500)
-            declared = response.getheader("Content-Length", "")
-            if declared.isdigit() and int(declared) > self.max_response_bytes:
-                raise ToolFailure(f"upstream response over {self.max_response_bytes} bytes")
-            content = self._read(response)
+                retryable = status >= 500 or status == 429
+                retry_after = _retry_after(response.getheader("Retry-After")) if retryable else None
+                raise ToolFailure(f"upstream status {status}", retryable=retryable, retry_after=retry_after)
+            content = read_body(response, self.max_response_bytes)
+        except ResponseTooLarge:
+            raise ToolFailure(f"upstream response over {self.max_response_bytes} bytes") from None
         except TimeoutError:
             raise ToolFailure("upstream timed out", retryable=True, timed_out=True) from None
         except (OSError, http.client.HTTPException) as error:
             raise ToolFailure(f"upstream unreachable ({type(error).__name__})", retryable=True) from None
         finally:
-            connection.close()
+            if opened is not None:
+                opened.close()
         try:
-            return json.loads(content)
-        except ValueError:
+            return from_json(content)
+        except ValueError as error:
+            if "recursion limit" in str(error):
+                raise ToolFailure("upstream response nested too deeply") from None
             raise ToolFailure("upstream response is not JSON") from None
 
-    def _read(self, response: http.client.HTTPResponse) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := response.read1(READ_CHUNK):
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise ToolFailure(f"upstream response over {self.max_response_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
+def _retry_after(value: str | None) -> float | None:
+    """The seconds a Retry-After header asks to wait (a number of seconds or an HTTP date); None if unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415 - only for an upstream that sends a date
 
-def _time_left(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError
-    return left
-
-
-class _DeadlineReader(io.RawIOBase):
-    """A socket's bytes, each read waiting only for the time left before `deadline`: a per-read timeout alone lets
-    an upstream that sends a byte (or a header line) now and then hold an attempt for ever."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        super().__init__()
-        self._sock = sock
-        # The socket's own reader: it keeps the socket open while the response is read (http.client closes the
-        # connection's side first when the upstream will close).
-        self._raw = sock.makefile("rb", buffering=0)
-        self._deadline = deadline
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: "WriteableBuffer") -> int | None:
-        self._sock.settimeout(_time_left(self._deadline))
-        return self._raw.readinto(buffer)
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-class _DeadlineResponse(http.client.HTTPResponse):
-    """A response whose status line, headers and body are all read by a _DeadlineReader. The deadline is the
-    socket's timeout when the response starts, set to the attempt's time left just before (see HttpTool._send)."""
-
-    def __init__(self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None):
-        super().__init__(sock, debuglevel, method, url)
-        deadline = time.monotonic() + (sock.gettimeout() or 0.0)
-        reader: io.BufferedReader = io.BufferedReader(_DeadlineReader(sock, deadline))
-        self.fp.close()
-        self.fp = reader
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are in GMT
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

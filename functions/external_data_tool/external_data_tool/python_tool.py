@@ -107,5 +107,5 @@ class PythonTool(FetchingTool):
         # What the template renders must be JSON's kind of data (text, numbers, lists, objects), as fetched data is.
         try:
             return json.loads(json.dumps(result, ensure_ascii=False))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deeply (or in a cycle)
             raise ToolFailure(f"returned a {type(result).__name__} that is not JSON data") from None

@@ -12,12 +12,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, WrapValidator
 
-from dify_extension.errors import InvalidRequestError
+from dify_extension.errors import InvalidRequestError, printable
 from dify_extension.protocol import ExternalDataToolAnswer, ExternalDataToolParams
 from external_data_tool.base import BaseTool, config_error
 from external_data_tool.templates import NAME
 
 BUNDLED_TOOLS = Path(__file__).with_name("tools.json")
+MAX_REQUEST_BYTES = 1024 * 1024
+"""The largest request body the endpoint serves (a larger one is a 400): far more than any tool reads (each value a
+lookup takes is at most its max_input_chars, 10,000 at most), while bounding what one request costs to parse."""
 
 KINDS = {
     "template": "external_data_tool.template_tool:TemplateTool",
@@ -77,7 +80,7 @@ class ToolRegistry(BaseModel):
     def query(self, params: ExternalDataToolParams) -> ExternalDataToolAnswer:
         tool = self.tool_for(params.app_id, params.tool_variable)
         if tool is None:
-            name = params.tool_variable[:40]
+            name = printable(params.tool_variable[:40])
             configured = self._configured.get(params.app_id if params.app_id in self.apps else None)
             raise InvalidRequestError(f"unknown tool_variable '{name}'; configured: {configured}")
         return ExternalDataToolAnswer(result=tool.answer(params))

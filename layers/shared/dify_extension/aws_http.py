@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import http.client
 import os
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from dify_extension.deadline import time_left
 from dify_extension.sigv4 import Credentials, sign
-
-if TYPE_CHECKING:
-    import ssl
+from dify_extension.timed_http import ResponseTooLarge, connection, read_body
 
 DEFAULT_TIMEOUT_SECONDS = 3.0
+"""The longest a call may take in all, from connecting to the last byte of the answer (less when the deadline in
+force, a request's or a Flight's, comes first)."""
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+"""The longest answer read: a config object in S3 may be this big."""
 
 Target = tuple[bool, str]
 """Where a request goes: (https, or plain http for a local emulator; the Host header's host[:port])."""
@@ -61,13 +63,6 @@ def xml_error(status: int, body: bytes) -> AwsError:
     )
 
 
-@cache
-def _tls_context() -> ssl.SSLContext:
-    import ssl  # noqa: PLC0415 - only https endpoints need it, and it is slow to import
-
-    return ssl.create_default_context()
-
-
 def dns_suffix(region: str) -> str:
     return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
 
@@ -102,9 +97,11 @@ class Signer:
         self.timeout_seconds = timeout_seconds
 
     def send(self, target: Target, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
-        """One signed request; transport failures are AwsError NetworkError, AWS's own errors are left to the
-        caller (each protocol reports them differently)."""
+        """One signed request, answered within `timeout_seconds` (or the deadline in force) in all; transport
+        failures and timeouts are AwsError NetworkError, an answer over MAX_RESPONSE_BYTES is ResponseTooLarge, AWS's
+        own errors are left to the caller (each protocol reports them differently)."""
         https, netloc = target
+        deadline = time.monotonic() + time_left(self.timeout_seconds)
         signed = sign(
             method=method,
             host=netloc,
@@ -116,16 +113,16 @@ class Signer:
             credentials=self.credentials,
             now=datetime.now(UTC),
         )
-        connection: http.client.HTTPConnection
-        if https:
-            connection = http.client.HTTPSConnection(netloc, timeout=self.timeout_seconds, context=_tls_context())
-        else:
-            connection = http.client.HTTPConnection(netloc, timeout=self.timeout_seconds)
+        opened: http.client.HTTPConnection | None = None
         try:
-            connection.request(method, path, body=body or None, headers=signed)
-            response = connection.getresponse()
-            return response.status, response.headers, response.read()
+            opened = connection(https, netloc, deadline)
+            opened.request(method, path, body=body or None, headers=signed)
+            response = opened.getresponse()
+            return response.status, response.headers, read_body(response, MAX_RESPONSE_BYTES)
+        except ResponseTooLarge:
+            raise AwsError("ResponseTooLarge", f"the answer is over {MAX_RESPONSE_BYTES} bytes") from None
         except (OSError, http.client.HTTPException) as error:
             raise AwsError("NetworkError", type(error).__name__) from error
         finally:
-            connection.close()
+            if opened is not None:
+                opened.close()

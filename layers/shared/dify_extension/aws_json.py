@@ -69,7 +69,7 @@ class AwsJsonClient:
         status, response_headers, body = self._signer.send(self.target, "POST", "/", headers, request)
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply, as no AWS answer is
             document = None
         if status != 200:
             error_type = response_headers.get("x-amzn-ErrorType", "")

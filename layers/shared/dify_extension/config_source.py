@@ -6,9 +6,10 @@
 - none of them: the file bundled with the function.
 
 Files are read once. An SSM parameter or S3 object is read when the function starts (a failure stops it, naming the
-source), then again at most once per `<PREFIX>_TTL_SECONDS` (60 by default), on the request that finds it due. A
-re-read fetches only what changed (S3: If-None-Match with the ETag; SSM: same version and content, no parse); a
-failed or invalid re-read keeps the last good config, logs why (never the content), and is retried one TTL later.
+source), then again at most once per `<PREFIX>_TTL_SECONDS` (60 by default), started by the request that finds it
+due: in the background, within READ_SECONDS, that request waiting for it at most WAIT_SECONDS. A re-read fetches only
+what changed (S3: If-None-Match with the ETag; SSM: same version and content, no parse); a failed, slow or invalid
+re-read keeps the last good config, logs why (never the content), and is retried one TTL later.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol
 
@@ -25,10 +27,15 @@ from aws_lambda_powertools import Logger
 
 from dify_extension.aws_http import AwsError
 from dify_extension.config_files import ConfigFileError, ModelT, load_config_file, parse_config
+from dify_extension.deadline import DeadlineExceeded, Flight, run_within, time_left
 from dify_extension.metrics import count_config_reload_failure
 from dify_extension.settings import seconds_setting
 
 DEFAULT_TTL_SECONDS = 60.0
+READ_SECONDS = 3.0
+"""The longest a read of the config from SSM or S3 may take in all (at start too)."""
+WAIT_SECONDS = 0.5
+"""The longest the request that finds a re-read due waits for it (see ApiKeyCache for the key's part)."""
 S3_SCHEME = "s3://"
 
 
@@ -116,6 +123,7 @@ class ConfigSource(Generic[ModelT]):
         self._due = clock() + ttl_seconds
         self._logger = logger
         self._lock = threading.Lock()
+        self._flight: Flight[tuple[Fetched, ModelT] | None] | None = None
 
     @classmethod
     def from_file(cls, model: type[ModelT], path: Path) -> ConfigSource[ModelT]:
@@ -134,9 +142,11 @@ class ConfigSource(Generic[ModelT]):
     ) -> ConfigSource[ModelT]:
         """Loaded now: ConfigFileError naming `remote` when it cannot be read or is invalid."""
         try:
-            fetched = remote.fetch(None)
+            fetched = run_within(READ_SECONDS, partial(remote.fetch, None))
         except AwsError as error:
             raise ConfigFileError(f"{remote.origin}: cannot read: {error}") from None
+        except DeadlineExceeded:
+            raise ConfigFileError(f"{remote.origin}: cannot read: no answer within {READ_SECONDS:g} s") from None
         if fetched is None:
             raise ConfigFileError(f"{remote.origin}: cannot read: no content")
         value = parse_config(model, fetched.content, remote.origin)
@@ -178,30 +188,50 @@ class ConfigSource(Generic[ModelT]):
         return cls.from_remote(model, remote, ttl_seconds=ttl, clock=clock, logger=logger)
 
     def current(self) -> ModelT:
+        """The config in force. When a re-read is due, it starts in the background (one at a time, limited to
+        READ_SECONDS in all) and this request waits for it at most WAIT_SECONDS (less if its own deadline comes first);
+        meanwhile, and whenever the re-read fails, requests get the last good config."""
         if self._remote is not None and self._clock() >= self._due:
-            self._refresh(self._remote, self._logger or Logger())
+            flight = self._start_refresh(self._remote)
+            if flight is not None:
+                flight.wait(time_left(WAIT_SECONDS))
         return self._value
 
-    def _refresh(self, remote: Remote, logger: Logger) -> None:
+    def _start_refresh(self, remote: Remote) -> Flight[tuple[Fetched, ModelT] | None] | None:
         with self._lock:
             now = self._clock()
             if now < self._due:
-                return  # another thread refreshed while this one waited
+                return None  # another request started it
             # Due again one TTL from now whatever happens: a broken store is not hammered once per request.
             self._due = now + self._ttl
-            origin = remote.origin
+            self._flight = Flight(partial(self._fetch, remote, self._tag), READ_SECONDS, self._refreshed)
+            return self._flight
+
+    def _fetch(self, remote: Remote, tag: str) -> tuple[Fetched, ModelT] | None:
+        """The new version and its parsed value; None when unchanged."""
+        fetched = remote.fetch(tag)
+        if fetched is None or fetched.tag == tag:
+            return None
+        return fetched, parse_config(self._model, fetched.content, remote.origin)
+
+    def _refreshed(self, flight: Flight[tuple[Fetched, ModelT] | None]) -> None:
+        logger = self._logger or Logger()
+        origin = self._remote.origin if self._remote is not None else ""
+        with self._lock:
+            if flight is not self._flight:
+                return  # a re-read that outlived its deadline, replaced by a newer one
+            self._flight = None
             try:
-                fetched = remote.fetch(self._tag)
-                if fetched is None or fetched.tag == self._tag:
-                    return
-                value = parse_config(self._model, fetched.content, origin)
+                outcome = flight.result()
             except (AwsError, ConfigFileError) as error:
                 reason = str(error)
             except Exception as error:  # a model validator's bug must not take the function down
                 reason = f"unexpected {type(error).__name__}"
             else:
-                self._value, self._tag = value, fetched.tag
-                logger.info("config reloaded", extra={"config_source": origin, "config_version": fetched.tag})
+                if outcome is not None:
+                    fetched, self._value = outcome
+                    self._tag = fetched.tag
+                    logger.info("config reloaded", extra={"config_source": origin, "config_version": fetched.tag})
                 return
             logger.warning(
                 "config reload failed; keeping the last good config",

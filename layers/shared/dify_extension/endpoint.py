@@ -12,24 +12,27 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 from pydantic import ValidationError
 
 from dify_extension.auth import AuthError, bearer_token
 from dify_extension.deadline import request_time
-from dify_extension.errors import InvalidRequestError, UpstreamError
+from dify_extension.errors import InvalidRequestError, UpstreamError, printable
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError
 from dify_extension.metrics import is_block, record_request
 from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
 from dify_extension.routes import SERVED_AT
 
+T = TypeVar("T")
 PointHandler = Callable[[Any], Answer]
 """Takes the point's validated params model (see protocol.PARAMS_MODELS) and returns its answer model."""
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
-MAX_ERROR_CHARS = 86  # so that the whole body, {"error":"..."}, fits in the 100 characters Dify shows
+MAX_ERROR_BODY_CHARS = 100
+"""Dify shows the person chatting the first 100 characters of an error body: every error body, as sent, fits."""
+MAX_ERROR_CHARS = 86  # so that {"error":"..."} around a message of plain text fits in MAX_ERROR_BODY_CHARS
 METRICS_NAMESPACE = "DifyExtension"
 
 
@@ -62,8 +65,46 @@ def _validation_message(error: ValidationError, prefix: str) -> str:
     return _shorten(f"{location}: {first['msg']}" if location else first["msg"])
 
 
-def _error_body(**fields: str) -> str:
-    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _error_body(message: str, **extra: str) -> str:
+    """`{"error": message, **extra}` as JSON of at most MAX_ERROR_BODY_CHARS characters: the message is cut (ending
+    in "...") where its escaped form would overflow; a control character echoed from a request takes 6 (\\u0001)."""
+    body = _dumps({"error": message, **extra})
+    if len(body) <= MAX_ERROR_BODY_CHARS:
+        return body
+    room = MAX_ERROR_BODY_CHARS - len(_dumps({"error": "...", **extra}))
+    kept = 0
+    for index, char in enumerate(message):
+        kept += len(_dumps(char)) - 2
+        if kept > room:
+            return _dumps({"error": message[:index] + "...", **extra})
+    return body  # not reached: the whole message would fit
+
+
+_NO_OBJECT: dict[str, Any] = {}  # never changed
+
+
+def _part(value: Any, name: str, default: T) -> T:
+    """`value` if it has the type API Gateway gives this part of an event (that of `default`, used when it is
+    missing); otherwise a 400 naming the part."""
+    if value is None:
+        return default
+    if isinstance(value, type(default)):
+        return value
+    kind = "text" if isinstance(default, str) else "an object"
+    raise HttpError(400, f"malformed event: {name} is not {kind}", "bad_request")
+
+
+def _over(body: str | bytes, limit: int) -> bool:
+    """Whether `body` takes more than `limit` bytes (text in UTF-8), encoding it only when its length cannot tell."""
+    if len(body) > limit:
+        return True
+    if isinstance(body, bytes) or len(body) * 4 <= limit:
+        return False
+    return len(body.encode("utf-8", "surrogatepass")) > limit
 
 
 def _json_response(status: int, payload: str) -> dict[str, Any]:
@@ -79,10 +120,13 @@ class Endpoint:
         handlers: Mapping[Point, PointHandler],
         *,
         keys: ApiKeyCache,
+        max_body_bytes: int | None = None,
     ) -> None:
+        """`max_body_bytes`: the largest body served (a larger one is a 400); None: as large as Lambda accepts."""
         self.path = path
         self._handlers: dict[Point, PointHandler] = {Point.PING: lambda _params: PingAnswer(), **handlers}
         self._keys = keys
+        self._max_body_bytes = max_body_bytes
         self.logger = Logger()
         self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
         self.lambda_handler = self.logger.inject_lambda_context(clear_state=True)(self._handle_in_time)
@@ -93,31 +137,30 @@ class Endpoint:
         with request_time(remaining_ms() / 1000 if callable(remaining_ms) else None):
             return self._handle(event, context)
 
-    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def _handle(self, event: Any, context: Any) -> dict[str, Any]:
         started = time.perf_counter()
         # API Gateway's request id (what its access logs show); read directly, which spares the first request
         # compiling a JMESPath expression (Powertools' correlation_id_path).
-        request_context = event.get("requestContext")
-        if not isinstance(request_context, dict):
-            request_context = {}
-        self.logger.set_correlation_id(request_context.get("requestId"))
+        request_context = event.get("requestContext") if isinstance(event, dict) else None
+        request_id = request_context.get("requestId") if isinstance(request_context, dict) else None
+        self.logger.set_correlation_id(request_id if isinstance(request_id, str) else None)
         request = _Request()
         try:
             response = _json_response(200, self._answer(event, request_context, request).model_dump_json())
             outcome = "ok"
         except HttpError as error:
-            response = _json_response(error.status, _error_body(error=error.message))
+            response = _json_response(error.status, _error_body(error.message))
             outcome = error.outcome
         except Exception as error:
             import traceback  # noqa: PLC0415 - needed only on this path, kept off the cold start
 
-            request_id = getattr(context, "aws_request_id", "") or "unknown"
+            request_id = str(getattr(context, "aws_request_id", "") or "unknown")
             # The traceback names code, not data; the exception's message might quote user content, so it stays out.
             self.logger.error(
                 "unhandled exception",
                 extra={"exception": type(error).__name__, "stack": traceback.format_tb(error.__traceback__)},
             )
-            response = _json_response(500, _error_body(error="internal error", request_id=request_id))
+            response = _json_response(500, _error_body("internal error", request_id=request_id[:40]))
             outcome = "error"
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         self.logger.info(
@@ -133,11 +176,16 @@ class Endpoint:
         record_request(self.metrics, request.point, outcome, latency_ms, blocked=request.blocked)
         return response
 
-    def _answer(self, event: dict[str, Any], request_context: dict[str, Any], request: _Request) -> Answer:
-        method = request_context.get("http", {}).get("method", "")
+    def _answer(self, event: Any, request_context: Any, request: _Request) -> Answer:
+        # Shapes API Gateway never sends (a test event, another integration) are the caller's mistake, not a crash.
+        if not isinstance(event, dict):
+            raise HttpError(400, "malformed event: the event is not an object", "bad_request")
+        http = _part(request_context, "requestContext", _NO_OBJECT).get("http")
+        method = _part(http, "requestContext.http", _NO_OBJECT).get("method", "")
         if method != "POST":
-            raise HttpError(405, f"method {_shorten(str(method), 10)} not allowed; use POST", "method_not_allowed")
-        self._authenticate(event.get("headers") or {})
+            shown = _shorten(printable(str(method)), 10)
+            raise HttpError(405, f"method {shown} not allowed; use POST", "method_not_allowed")
+        self._authenticate(_part(event.get("headers"), "headers", _NO_OBJECT))
         envelope = self._envelope(event)
         point = self._point(envelope.point)
         request.point = point.value
@@ -153,9 +201,9 @@ class Endpoint:
         request.blocked = is_block(answer)
         return answer
 
-    def _authenticate(self, headers: Mapping[str, str]) -> None:
+    def _authenticate(self, headers: Mapping[str, Any]) -> None:
         try:
-            key = bearer_token(headers.get("authorization"))
+            key = bearer_token(_part(headers.get("authorization"), "headers.authorization", ""))
         except AuthError as error:
             self.logger.info("authentication failed", extra={"reason": str(error)})
             raise HttpError(401, f"unauthorized: {error}", "unauthorized") from None
@@ -168,9 +216,8 @@ class Endpoint:
             self.logger.info("authentication failed", extra={"reason": "invalid API key"})
             raise HttpError(401, "unauthorized: invalid API key", "unauthorized")
 
-    @staticmethod
-    def _envelope(event: Mapping[str, Any]) -> ExtensionRequest:
-        body = event.get("body") or ""
+    def _envelope(self, event: Mapping[str, Any]) -> ExtensionRequest:
+        body: str | bytes = _part(event.get("body"), "body", "")
         if event.get("isBase64Encoded"):
             import base64  # noqa: PLC0415 - Dify sends JSON text: kept off the cold start
             import binascii  # noqa: PLC0415
@@ -179,13 +226,19 @@ class Endpoint:
                 body = base64.b64decode(body, validate=True)
             except (binascii.Error, ValueError):
                 raise HttpError(400, "body is not valid base64", "bad_request") from None
+        if self._max_body_bytes is not None and _over(body, self._max_body_bytes):
+            message = f"body is over {self._max_body_bytes} bytes, the most {self.path} accepts"
+            raise HttpError(400, message, "bad_request")
         if not body:
             raise HttpError(400, "empty body; expected a JSON object", "bad_request")
         try:
             return ExtensionRequest.model_validate_json(body)
         except ValidationError as error:
-            kind = error.errors()[0]["type"]
-            if kind == "json_invalid":
+            first = error.errors(include_url=False, include_input=False)[0]
+            kind = first["type"]
+            if kind == "json_invalid" and "recursion limit" in first["msg"]:
+                message = "body is nested too deeply"
+            elif kind == "json_invalid":
                 message = "body is not valid JSON"
             elif kind == "model_type":
                 message = "body must be a JSON object"
@@ -197,7 +250,7 @@ class Endpoint:
         try:
             point = Point(name)
         except ValueError:
-            message = f"unknown point '{_shorten(name, 40)}'"
+            message = f"unknown point '{_shorten(printable(name), 40)}'"
             listed = f"{message}; {self.path} serves {', '.join(self._handlers)}"
             raise HttpError(400, listed if len(listed) <= MAX_ERROR_CHARS else message, "bad_request") from None
         if point not in self._handlers:

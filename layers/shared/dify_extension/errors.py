@@ -19,3 +19,8 @@ class UpstreamError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def printable(text: str) -> str:
+    """`text` with every control or invisible character as "?": a name echoed in an error stays one readable line."""
+    return "".join(char if char.isprintable() else "?" for char in text)
