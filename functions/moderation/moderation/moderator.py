@@ -3,14 +3,13 @@ one log line and EMF metrics that say which rules fired and what was done - neve
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from dify_extension.endpoint import METRICS_NAMESPACE
+from dify_extension.metrics import metrics_namespace
 from dify_extension.protocol import (
     ModerationInputAnswer,
     ModerationInputParams,
@@ -33,7 +32,7 @@ class Moderator:
         self._detectors = tuple(detectors)
         self._logger = Logger()
         # Our own metric set: Powertools' Metrics share one per namespace, and the endpoint flushes its own.
-        self._metrics = EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
+        self._metrics = EphemeralMetrics(namespace=metrics_namespace())
 
         self.compiled()  # at start (the cold start), not on the first request
 

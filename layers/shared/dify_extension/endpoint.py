@@ -9,7 +9,6 @@ request, never with the key, the Authorization header or user content.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -21,7 +20,7 @@ from dify_extension.auth import AuthError, bearer_token
 from dify_extension.deadline import request_time
 from dify_extension.errors import InvalidRequestError, UpstreamError, printable
 from dify_extension.keys import ApiKeyCache, KeyUnavailableError
-from dify_extension.metrics import is_block, record_request
+from dify_extension.metrics import is_block, metrics_namespace, record_request
 from dify_extension.protocol import PARAMS_MODELS, Answer, ExtensionRequest, Params, PingAnswer, Point
 from dify_extension.routes import SERVED_AT
 
@@ -33,7 +32,6 @@ JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 MAX_ERROR_BODY_CHARS = 100
 """Dify shows the person chatting the first 100 characters of an error body: every error body, as sent, fits."""
 MAX_ERROR_CHARS = 86  # so that {"error":"..."} around a message of plain text fits in MAX_ERROR_BODY_CHARS
-METRICS_NAMESPACE = "DifyExtension"
 
 
 class HttpError(Exception):
@@ -128,7 +126,7 @@ class Endpoint:
         self._keys = keys
         self._max_body_bytes = max_body_bytes
         self.logger = Logger()
-        self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
+        self.metrics = Metrics(namespace=metrics_namespace())
         self.lambda_handler = self.logger.inject_lambda_context(clear_state=True)(self._handle_in_time)
 
     def _handle_in_time(self, event: dict[str, Any], context: Any) -> dict[str, Any]:

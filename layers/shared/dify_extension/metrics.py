@@ -14,6 +14,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from dify_extension.protocol import ModerationAction
 
+METRICS_NAMESPACE = "DifyExtension"
+
+
+def metrics_namespace() -> str:
+    """The namespace template.yaml sets (POWERTOOLS_METRICS_NAMESPACE), else DifyExtension."""
+    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE
+
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics
 
@@ -47,10 +55,8 @@ def count_config_reload_failure() -> None:
     """`ConfigReloadFailures` (1) by service: a new policy or tools config was refused, the last good one serves."""
     from aws_lambda_powertools.metrics import EphemeralMetrics  # noqa: PLC0415 - only on this rare path
 
-    from dify_extension.endpoint import METRICS_NAMESPACE  # noqa: PLC0415 - the endpoint imports this module
-
     # Its own set: Powertools' Metrics share one, which the endpoint flushes per request.
-    metrics = EphemeralMetrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE)
+    metrics = EphemeralMetrics(namespace=metrics_namespace())
     metrics.add_metric(name="ConfigReloadFailures", unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
     metrics.clear_metrics()
