@@ -9,7 +9,7 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
-# Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see README).
+# Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see docs/speed.md).
 PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13),\
 	$(shell $(python) -c "import sys; print(sys.executable)" 2>/dev/null)))
 export PYTHON313

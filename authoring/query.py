@@ -18,7 +18,8 @@ from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 
 TOOL_FAILED = "tool failed"
-"""The warning a tool logs when its upstream fails (README, Observability): how a fallback answer is told apart."""
+"""The warning a tool logs when its upstream fails (docs/operations.md, Observability): how a fallback answer is told
+apart."""
 
 
 class _Failures(logging.Handler):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 TABLES = Path(__file__).resolve().parent / "moderation" / "evasion_tables.py"
 
-# The scripts whose letters imitate each other in TR39's table, as in README "Evasions handled".
+# The scripts whose letters imitate each other in TR39's table, as in docs/evasions.md.
 _LOOKALIKE_SCRIPTS = ("LATIN ", "CYRILLIC ", "GREEK ", "ARMENIAN ", "CHEROKEE ", "COPTIC ")
 
 

@@ -1,5 +1,5 @@
-"""Issue 8 through `make run` (`python -m local_api` over real HTTP): a policy file written as the README says, the
-defects that let keywords through, evasions masked exactly, and the decision log naming the evasion forms."""
+"""Issue 8 through `make run` (`python -m local_api` over real HTTP): a policy file written as docs/moderation-policy.md
+says, the defects that let keywords through, evasions masked exactly, and the decision log naming the evasion forms."""
 
 # ruff: noqa: RUF001 - look-alike letters are what these tests are about
 

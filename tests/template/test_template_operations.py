@@ -108,7 +108,7 @@ def test_alarms_are_on_by_default_and_notify_the_stacks_topic(cases: dict[str, d
         assert properties["AlarmName"] == {"Fn::Sub": f"${{AWS::StackName}}-{ALARMS[name]}"}
         assert properties["AlarmActions"] == properties["OKActions"] == [{"Ref": "AlarmTopic"}]
         assert properties["TreatMissingData"] == "notBreaching"
-        assert 'Runbook: README "Operations"' in properties["AlarmDescription"]
+        assert "Runbook: docs/operations.md." in properties["AlarmDescription"]
 
 
 def test_alarms_false_creates_no_alarm_and_no_topic(cases: dict[str, dict[str, Any]]) -> None:
@@ -327,15 +327,16 @@ def test_every_checkov_skip_says_why(template: dict[str, Any]) -> None:
 
 
 def test_the_runbook_names_every_alarm() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    operations = readme.split("\n## Operations\n", 1)[1].split("\n## ", 1)[0]
+    page = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    runbook = page.split("\n### Runbook\n", 1)[1].split("\n## ", 1)[0]
     for name, suffix in {**ALARMS, **OPTIONAL_ALARMS}.items():
-        assert f"`{name}`" in operations, name
-        assert f"`<stack>-{suffix}`" in operations, suffix
+        assert f"`{name}`" in runbook, name
+        assert f"`<stack>-{suffix}`" in runbook, suffix
 
 
-def test_the_readme_lists_every_operations_parameter(template: dict[str, Any]) -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_docs_list_every_operations_parameter(template: dict[str, Any]) -> None:
+    page = (REPO / "docs" / "deploying.md").read_text(encoding="utf-8")
+    parameters = page.split("\n### Operations parameters\n", 1)[1].split("\n## ", 1)[0]
     names = list(template["Parameters"])
     for name in names[names.index("Alarms") :]:
-        assert f"`{name}`" in readme, name
+        assert f"`{name}`" in parameters, name

@@ -182,7 +182,7 @@ def test_script_spellings_are_caught(lang: str, evaded: str) -> None:
 
 
 def test_recall_over_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    """The recall figure the README quotes: every case of the two corpora above."""
+    """The recall figure docs/evasions.md quotes: every case of the two corpora above."""
     texts = [SENTENCES[lang].format(EVASIONS[name][0](keyword)) for lang, keyword, name in CASES]
     texts += [SENTENCES[lang].format(evaded) for lang, evaded in SCRIPT_CASES]
     caught = sum(bool(found_in(text)) for text in texts)

@@ -1,4 +1,4 @@
-"""Precision: innocent text in every language the README names - Faker's locales (names, addresses, companies,
+"""Precision: innocent text in every language docs/evasions.md names - Faker's locales (names, addresses, companies,
 sentences; fixed seed) and hand-written tricky sentences - against a policy of realistic keywords in those languages
 with every evasion on: nothing may match."""
 
@@ -14,7 +14,7 @@ from faker import Faker
 from moderation.matcher import CompiledPolicy
 from moderation.policy import ModerationPolicy
 
-# The README's list (Evasions handled): language -> Faker locale.
+# The list of docs/evasions.md: language -> Faker locale.
 LOCALES = {
     "en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "it": "it_IT", "pt": "pt_BR", "nl": "nl_NL",
     "pl": "pl_PL", "tr": "tr_TR", "ru": "ru_RU", "uk": "uk_UA", "el": "el_GR", "ar": "ar_AA", "he": "he_IL",

@@ -48,7 +48,7 @@ def finder() -> PiiFinder:
     return PiiFinder(PII_TYPES)
 
 
-# Precision: what people write that is not PII. Left out on purpose (README, "Built-in PII types"): EAN-13 barcodes
+# Precision: what people write that is not PII. Left out on purpose (docs/pii-types.md): EAN-13 barcodes
 # and bank account numbers (BBAN), which can be digit for digit a valid card number.
 INNOCENT: dict[str, Callable[[Faker], str]] = {
     "name": lambda g: g.name(),
@@ -207,7 +207,7 @@ def emails(fake: Faker) -> Iterator[str]:
 
 
 def phones() -> Iterator[str]:
-    """The formats README's table lists, with random digits where the numbering plan allows any."""
+    """The formats the table of docs/pii-types.md lists, with random digits where the numbering plan allows any."""
     randomness = random.Random(SEED)
 
     def digits(count: int) -> str:
@@ -261,7 +261,8 @@ def valid_values(fake: Faker) -> Iterator[tuple[PiiType, str]]:
 
 def contexts(fake: Faker, value: str, number: int) -> list[str]:
     """The value in a sentence of some locale, after a colon, and glued to Chinese (as Chinese is written), except
-    where an address starts or ends in Chinese or Japanese: where it starts or ends cannot be told (README says so)."""
+    where an address starts or ends in Chinese or Japanese: where it starts or ends cannot be told (docs/pii-types.md
+    says so)."""
     locale = LOCALES[number % len(LOCALES)]
     sentence = fake[locale].sentence(nb_words=6)
     before = "号码：" if value[0] >= "\u2e80" else "号码"

@@ -8,7 +8,7 @@ pattern is refused at load, with a message that says which construct it is.
 Where the two dialects differ on the same text, the pattern is rewritten so it keeps Python's meaning: `\\d`, `\\w`,
 `\\s` (and `\\D`, `\\W`, `\\S`) are Unicode digits, letters and spaces as in Python (RE2's are ASCII), `\\Z` is the
 end of the text, `\\uXXXX` and `\\UXXXXXXXX` are characters, and `{,n}` is `{0,n}` (a literal to RE2). `\\b` and
-`\\B` stay RE2's, ASCII: RE2 has no Unicode word boundary (README, "Regular expressions").
+`\\B` stay RE2's, ASCII: RE2 has no Unicode word boundary (docs/moderation-policy.md, "Regular expressions (RE2)").
 
 google-re2 is imported on the first regex compiled, so a policy without one does not load it.
 """

@@ -1,6 +1,6 @@
 """Signed requests to AWS over http.client: region, credentials and endpoints read as Lambda and boto3 provide them.
 
-No botocore: importing it costs ~0.4 s of cold start (see README, "Cold start"). Service clients (aws_json.py, s3.py)
+No botocore: importing it costs ~0.4 s of cold start (docs/speed.md, "Cold start"). Service clients (aws_json.py, s3.py)
 add their protocol on top: how to name the operation, how errors look. Plain classes and tuples, no NamedTuples: this
 module is imported before the key prefetch starts, where every tenth of a millisecond counts.
 """
