@@ -1,4 +1,4 @@
-"""The EMF metrics the stack's alarms and dashboard read (template.yaml; README "Operations").
+"""The EMF metrics the stack's alarms and dashboard read (template.yaml; docs/operations.md).
 
 A CloudWatch alarm matches a metric's exact set of dimensions, so each request's `Requests` and `Latency` are
 published under four sets in its one EMF record: by point and outcome (the dashboard's breakdown), by point (latency
