@@ -208,8 +208,89 @@ def test_a_long_run_of_numbers_costs_time_linear_in_its_length() -> None:
     ],
 )
 def test_where_several_types_match_the_best_validated_wins(text: str, expected: tuple[str, str]) -> None:
-    """012-34-5678 passes as a phone number (trunk 0) and as an SSN: the SSN's check is the stricter."""
+    """012-34-5678 is a valid SSN: its shape is no phone number's, even to a finder of both."""
     assert [(kind, text[start:end]) for kind, start, end in PiiFinder(("phone", "us_ssn")).find(text)] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SSN 078-05-1120 (the famous specimen)",
+        "SSN 078 05 1120",
+        "SSN 000-12-3456 or 666-12-3456",
+        "SSN 012-34-0000",
+    ],
+)
+def test_a_number_in_the_shape_of_an_ssn_is_never_a_phone_number(text: str) -> None:
+    """3-2-4 digits with dashes or spaces would pass as national numbers with a trunk 0; an SSN that fails its
+    validation is left alone, not masked as a phone number instead."""
+    assert PiiFinder(PII_TYPES).find(text) == []
+
+
+def test_a_valid_ssn_is_no_phone_number_to_a_finder_of_phones_only() -> None:
+    assert found("phone", "SSN 012-34-5678 and 012 34 5678") == []
+    assert found("us_ssn", "SSN 012-34-5678 and 012 34 5678") == ["012-34-5678", "012 34 5678"]
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1-800-356-9377",
+        "1 (800) 356-9377",
+        "1 800 356 9377",
+        "1.800.356.9377",
+        "+1-800-356-9377",
+        "(800) 356-9377",
+        "1-415-555-0100",
+    ],
+)
+def test_a_north_american_number_is_masked_with_its_country_code_1(number: str) -> None:
+    text = f"call {number} today"
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [("phone", number)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("page 1 2024-05-17", []),  # a lone 1 before a date stays
+        ("1-012-345-6789", ["012-345-6789"]),  # no area code starts with 0: the 1 is no country code
+        ("1 (123) 456-7890", []),  # nor with 1
+        ("item 1 800-155-0100", []),  # no exchange starts with 1
+        ("2 1-800-356-9377", ["1-800-356-9377"]),
+    ],
+)
+def test_a_1_is_taken_only_before_a_valid_north_american_number(text: str, expected: list[str]) -> None:
+    assert found("phone", text) == expected
+
+
+@pytest.mark.parametrize("number", ["8 755 947 0900", "8 (495) 123-45-67", "8-800-555-35-35", "8 (812) 123 45 67"])
+def test_a_russian_number_with_the_trunk_8_is_one_phone_number(number: str) -> None:
+    text = f"звоните {number} сегодня"
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [("phone", number)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8 123 456 7890", []),  # no Russian area code starts with 1 or 2
+        ("8 255 947 0900", ["255 947 0900"]),  # so the 8 is not taken: a North American number follows it
+        ("8 755 947 09 00 1", ["8 755 947 09 00"]),  # the lone digit after it is not taken either
+        ("8 7559 47 0900", []),  # not the grouping of a Russian number
+        ("8 755 9470900", []),
+        ("87559470900", []),  # a bare number
+        ("9 755 947 0900", ["755 947 0900"]),  # no trunk 9
+    ],
+)
+def test_an_8_is_taken_only_before_a_russian_number_in_its_usual_groups(text: str, expected: list[str]) -> None:
+    assert found("phone", text) == expected
+
+
+def test_six_pairs_of_digits_are_no_national_phone_number() -> None:
+    """Twelve digits in six pairs are lottery numbers; ten in five pairs are a French number."""
+    assert found("phone", "Lottery 04 15 23 42 08 16 tonight") == []
+    assert found("phone", "Lottery 04-15-23-42-08-16") == []
+    assert found("phone", "Appelez le 01 23 45 67 89 !") == ["01 23 45 67 89"]
+    assert found("phone", "Appelez le 01.23.45.67.89") == ["01.23.45.67.89"]
 
 
 def test_a_phone_number_does_not_swallow_a_small_number_after_it() -> None:

@@ -88,6 +88,8 @@ INNOCENT: dict[str, Callable[[Faker], str]] = {
     "licence plate": lambda g: g.license_plate(),
     "colour": lambda g: g.hex_color(),
     "code": lambda g: f"std::vector<{g.word()}> x = a::b; let {g.word()} = {g.word()}::new();",
+    "lottery": lambda g: " ".join(f"{number:02d}" for number in g.random_sample(range(1, 50), 6)),
+    "unissued ssn": lambda g: g.numerify("SSN 0##-00-####, 0##-##-0000 or 078-05-1120"),
 }
 
 
@@ -228,6 +230,12 @@ def phones() -> Iterator[str]:
         yield f"0{randomness.choice('789')}0-{digits(4)}-{digits(4)}"
         yield f"03-{digits(4)}-{digits(4)}"
         yield f"+33 {randomness.randint(1, 9)} {digits(2)} {digits(2)} {digits(2)} {digits(2)}"
+        yield f"1-{area}-{exchange}-{line}"
+        yield f"1 ({area}) {exchange}-{line}"
+        yield f"1.{area}.{exchange}.{line}"
+        yield f"8 ({randomness.randint(3, 9)}{digits(2)}) {digits(3)}-{digits(2)}-{digits(2)}"
+        yield f"8-800-{digits(3)}-{digits(2)}-{digits(2)}"
+        yield f"8 {randomness.randint(3, 9)}{digits(2)} {digits(3)} {digits(4)}"
 
 
 def aws_key_ids() -> Iterator[str]:

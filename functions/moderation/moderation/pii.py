@@ -151,9 +151,13 @@ def _digits(candidate: str) -> str:
     return candidate.translate(_NOT_DIGITS)
 
 
+# An SSN's shape, 3-2-4 digits with dashes or spaces: never a phone number, even where it fails as an SSN.
+_SSN_SHAPE = r"\d{3}([ -])\d{2}\1\d{4}"
+
+
 def _phone(candidate: str) -> bool:
-    """International (+ and country code), national with a trunk 0 and separators, North American with
-    separators, or a Chinese mobile number. Dates, card numbers and bare numbers fail all four."""
+    """International (+ and country code), national with a trunk 0 and separators, or one of the national plans
+    written without a 0 (_unprefixed_national). Dates, card numbers and bare numbers fail them all."""
     digits = _digits(candidate)
     groups = [len(group) for group in _DIGIT_GROUPS.findall(candidate)]
     # No numbering plan ends in a lone digit: "+1 415 555 0100 2 times" is a number, then 2, and "0-486-17778-5" an
@@ -167,10 +171,33 @@ def _phone(candidate: str) -> bool:
         return len(groups) >= 2 and 11 <= len(digits) <= 17 and digits[2] != "0"
     if digits.startswith("0"):  # the trunk prefix, written with the area code ("0-486-17778" is an ISBN's)
         zip_plus_4 = groups == [5, 4] and "-" in candidate  # a US postcode such as 02134-1234
-        return len(groups) >= 2 and 9 <= len(digits) <= 12 and groups[0] > 1 and not zip_plus_4
+        # "04 15 23 42 08 16": six pairs are lottery numbers, no national format (French numbers are five pairs).
+        return (
+            len(groups) >= 2
+            and 9 <= len(digits) <= 12
+            and groups[0] > 1
+            and not zip_plus_4
+            and groups != [2] * 6
+            and not (groups == [3, 2, 4] and _pattern(_SSN_SHAPE).fullmatch(candidate))
+        )
+    return _unprefixed_national(digits, groups)
+
+
+def _unprefixed_national(digits: str, groups: list[int]) -> bool:
+    """North American with separators (maybe after its country code 1), Russian/CIS with the trunk 8 in its usual
+    groups, or a Chinese mobile number."""
     if groups == [3, 3, 4]:
-        return digits[0] >= "2" and digits[3] >= "2"
+        return _north_american(digits)
+    if groups == [1, 3, 3, 4] and digits[0] == "1":  # with the country code: 1-800-356-9377, 1 (800) 356-9377
+        return _north_american(digits[1:])
+    if groups in ([1, 3, 3, 4], [1, 3, 3, 2, 2]) and digits[0] == "8":  # 8 (495) 123-45-67, 8-800-555-35-35
+        return digits[1] >= "3"  # area codes 3xx-9xx
     return len(digits) == 11 and digits[0] == "1" and digits[1] >= "3" and groups in ([11], [3, 4, 4])
+
+
+def _north_american(digits: str) -> bool:
+    """Ten digits of the NANP: area code and exchange start with 2-9."""
+    return digits[0] >= "2" and digits[3] >= "2"
 
 
 # Card numbers by issuer prefix (IIN) and length: a number of another length with a valid Luhn digit is something
@@ -285,7 +312,7 @@ _NUMERIC: dict[PiiType, _Numeric] = {
         r"\d(?:[ -]?\d){11,18}|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}", _payment_card, 12, 19
     ),
     "ipv4": _Numeric(r"\d{1,3}(?:\.\d{1,3}){3}", _ipv4, 4, 12),
-    "us_ssn": _Numeric(r"\d{3}([ -])\d{2}\1\d{4}", _us_ssn, 9, 9),
+    "us_ssn": _Numeric(_SSN_SHAPE, _us_ssn, 9, 9),
     "cn_resident_id": _Numeric(r"\d{17}[\dXx]", _cn_resident_id, 17, 18),  # 17 when the 18th is X
     "jp_my_number": _Numeric(r"\d{4}([ -]?)\d{4}\1\d{4}", _jp_my_number, 12, 12),
 }
@@ -380,8 +407,8 @@ class PiiFinder:
         self._scanned = [pii_type for pii_type in PII_TYPES if pii_type in pii_types and pii_type in _SCANNED]
 
     def find(self, text: str) -> list[tuple[PiiType, int, int]]:
-        """(type, start, end) of every valid candidate in `text`, by start. Where candidates overlap (`012-34-5678`
-        is a valid SSN and a valid phone number) only the best validated one is kept: see _STRENGTH."""
+        """(type, start, end) of every valid candidate in `text`, by start. Where candidates overlap (an IBAN's
+        digits may be a valid card number) only the best validated one is kept: see _STRENGTH."""
         found: list[tuple[PiiType, int, int]] = []
         if self._numeric and _has_digit(text):
             found += self._find_numeric(text)
