@@ -48,7 +48,7 @@ LEET = {
 # apart from the next by one to five separators (`b a d`, `b.a.d`, `b_a_d`), each with no letter or digit glued on;
 # group 1 is the run after its first letter. For ASCII text (lower case once folded), plain character sets, which
 # the regex engine scans fastest; for other text, see _spelled_apart.
-_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9]((?:[^a-z0-9]{1,5}[a-z0-9])+)(?![a-z0-9])")
+_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9]([^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*)(?![a-z0-9])")
 _SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
@@ -123,8 +123,11 @@ class _SpelledApart:
         ideograph = _of_kinds(lambda bits: bool(bits & _IDEOGRAPH))
         between_ideographs = _of_kinds(lambda bits: bool(bits & _BETWEEN_IDEOGRAPHS))
         letter = f"{_of_kinds(lambda bits: bool(bits & _LETTER_OR_DIGIT) and not bits & _IDEOGRAPH)}{mark}*(?!{word})"
-        letters = f"{letter}((?:{separator}{{1,5}}{letter})+)"
-        ideographs = f"(?<={ideograph})((?:{between_ideographs}{{1,5}}{ideograph})+)"
+        # The second letter outside the repetition (as in _SPELLED_APART_ASCII): most tries fail before it, cheaply.
+        letters = f"{letter}({separator}{{1,5}}{letter}(?:{separator}{{1,5}}{letter})*)"
+        ideographs = (
+            f"(?<={ideograph})({between_ideographs}{{1,5}}{ideograph}(?:{between_ideographs}{{1,5}}{ideograph})*)"
+        )
         either = _of_kinds(lambda bits: not bits & (_LETTER_OR_DIGIT | _MARK) or bool(bits & _IDEOGRAPH))
         self.runs = re.compile(f"{either}(?:(?<={separator}){letters}|{ideographs})")
         self.letter_runs = re.compile(f"{separator}(?:{letters}|(?<={ideograph}{between_ideographs})())")
