@@ -19,9 +19,22 @@ from hypothesis import strategies as st
 
 from dify_extension.protocol import ModerationInputParams
 from moderation.decision import decide_input
-from moderation.evasions import LONG_KEYWORD
+from moderation.evasions import (
+    _IDEOGRAPHIC,
+    _IDEOGRAPHIC_SEPARATOR,
+    LONG_KEYWORD,
+    Reading,
+    _coarse_table,
+    _kind,
+    _marks,
+    _spelled_apart,
+    _SpelledApart,
+    _stand_ins_and_kinds,
+    folds_stand_ins_and_kinds,
+)
 from moderation.matcher import CompiledPolicy, Found
 from moderation.moderator import Moderator
+from moderation.normalize import folded_view
 from moderation.policy import ModerationPolicy
 
 KEYWORDS = {
@@ -341,3 +354,82 @@ def test_a_match_span_holds_exactly_what_matched(text: str) -> None:
     for found in found_in(text):
         assert 0 <= found.start < found.end <= len(text)
         assert found.rule in {again.rule for again in found_in(text[found.start : found.end])}, found
+
+
+# What spelled-apart runs are made of in every script, to alternate: single letters, letters with marks (Hindi,
+# Zalgo), words, ideographs and kana, characters of other planes (emoji, ideographs of plane 2), leet symbols and
+# look-alikes (their stand-ins are letters) ...
+_RUN_UNITS = ["b", "a", "7", "ab", "ж", "ω", "थ", "थि", "क्ते", "a\u0301", "a\u0483", "好", "坏", "ば", "カ", "ー", "・",
+              "😀", "𠀀", "𝐚", "_", "$", "@", "а", "€", "1"]  # fmt: skip
+# ... and what stands between them: separators of letters and of ideographs (the middle dot is both a kana and a
+# separator), marks alone, other punctuation.
+_RUN_GAPS = " ._-·・\u0301，\n!a好"
+_RUN_TEXTS = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(_RUN_UNITS), st.text(alphabet=st.characters(codec="utf-8"), max_size=3)),
+        st.text(alphabet=_RUN_GAPS, max_size=3),
+    ),
+    max_size=15,
+).map(lambda pairs: "".join(unit + gap for unit, gap in pairs))
+
+
+def _spelled_apart_in_characters() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The spelled-apart runs and their separators as character sets of the characters themselves: the
+    straightforward pattern, which the engine tries at every position of the text."""
+    separator = f"(?:(?![{_marks()}])[\\W_])"
+    letter = f"(?!{_IDEOGRAPHIC})[^\\W_][{_marks()}]*(?![^\\W_])"
+    letters = f"{separator}({letter}(?:{separator}{{1,5}}{letter})+)"
+    ideographs = f"({_IDEOGRAPHIC}(?:{_IDEOGRAPHIC_SEPARATOR}{{1,5}}{_IDEOGRAPHIC})+)"
+    return re.compile(f"{letters}|{ideographs}"), re.compile(separator)
+
+
+def _runs(
+    text: str, runs: re.Pattern[str] | _SpelledApart, separators: re.Pattern[str], after: int = 0
+) -> list[tuple[Any, ...]]:
+    """Each run's span, group, and where its separators are, from `after` characters into its group on."""
+    found = []
+    for run in runs.finditer(text):
+        group = run.lastindex or 0
+        apart = [separator.start() for separator in separators.finditer(text, run.start(group) + after, run.end(group))]
+        found.append((run.span(), group, run.end(group), apart))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_RUN_TEXTS)
+def test_spelled_apart_runs_read_on_kinds_are_those_read_on_characters(text: str) -> None:
+    """The stand-ins are those of the coarse table, and the runs (spans, groups, separators) read on their kinds
+    are those the straightforward pattern reads on them, in every script and plane."""
+    stand_ins, kinds = _stand_ins_and_kinds(text)
+    assert stand_ins == text.translate(_coarse_table())
+    assert len(kinds) == len(stand_ins)
+    expected = _runs(" " + stand_ins, *_spelled_apart_in_characters(), after=1)  # its group has the first letter
+    spelled_apart = _spelled_apart()
+    assert _runs(_kind(" ") + kinds, spelled_apart.runs, spelled_apart.separators) == expected
+    assert _runs(_kind(" ") + kinds, spelled_apart, spelled_apart.separators) == expected
+
+
+_MIXED_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from([*_EVASIVE_PIECES, *_RUN_UNITS, *_RUN_GAPS, "Straße", "我們", "，", "\u202e", "ﬁ", "İ"]),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=4),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED_TEXTS)
+def test_stand_ins_read_in_the_folding_pass_are_those_read_after_it(text: str) -> None:
+    """The folded view made with the evasion checks' table is the plain one, and its reading (stand-ins, kinds,
+    letters joined, candidates) is the one read from the folded text alone."""
+    for display_order in (True, False):
+        plain = folded_view(text, display_order=display_order)
+        view = folded_view(text, display_order=display_order, reading=folds_stand_ins_and_kinds)
+        assert view.text == plain.text
+        assert [view.original_span(at, at + 1) for at in range(len(view.text))] == [
+            plain.original_span(at, at + 1) for at in range(len(plain.text))
+        ]
+        fast, alone = Reading(view.text, view.read), Reading(plain.text)
+        assert (fast.stand_ins, fast.joined, fast.candidates) == (alone.stand_ins, alone.joined, alone.candidates)
+        assert fast._spelled_apart == alone._spelled_apart  # the letters it joined

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 
-from moderation.normalize import has_ignored, mark_count
+from moderation.normalize import has_ignored, mark_count, one_to_one_folds, other_planes
 
 LONG_KEYWORD = 6
 """Letters a keyword needs before a doubled letter in the text may stand for its single one."""
@@ -46,9 +46,9 @@ LEET = {
 
 # Read on the stand-ins (leet symbols already letters), after a space: two or more single letters in a row, each
 # apart from the next by one to five separators (`b a d`, `b.a.d`, `b_a_d`), each with no letter or digit glued on;
-# group 1 is the run. For ASCII text (lower case once folded), plain character sets, which the regex engine scans
-# fastest; for other text, see _spelled_apart.
-_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9]([a-z0-9][^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*)(?![a-z0-9])")
+# group 1 is the run after its first letter. For ASCII text (lower case once folded), plain character sets, which
+# the regex engine scans fastest; for other text, see _spelled_apart.
+_SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9]([^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*)(?![a-z0-9])")
 _SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
@@ -78,15 +78,108 @@ _IDEOGRAPHIC = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _IDEOGRAPHIC_SEPARATOR = "[\\s.\\-_*/~|+=\u00b7\u2022\u30fb]"
 
 
+# A character's kinds, for the spelled-apart runs of other text (bits of one ASCII character: see _kind): a letter
+# or digit, a mark, an ideograph or kana, a separator between ideographs. The runs pattern reads the kinds of the
+# stand-ins, not the stand-ins: plain character sets of ASCII, which the regex engine scans fastest.
+_LETTER_OR_DIGIT, _MARK, _IDEOGRAPH, _BETWEEN_IDEOGRAPHS = 1, 2, 4, 8
+_KINDS_BASE = 64  # the kinds as a character: "@" (none) to "O" (all four bits)
+
+
 @cache
-def _spelled_apart() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """For other text: (the runs, each as group 1 or, for ideographs, group 2; their separators). A letter is a
-    letter or digit with the marks after it (Hindi `थि` is one letter)."""
-    separator = f"(?:(?![{_marks()}])[\\W_])"
-    letter = f"(?!{_IDEOGRAPHIC})[^\\W_][{_marks()}]*(?![^\\W_])"
-    letters = f"{separator}({letter}(?:{separator}{{1,5}}{letter})+)"
-    ideographs = f"({_IDEOGRAPHIC}(?:{_IDEOGRAPHIC_SEPARATOR}{{1,5}}{_IDEOGRAPHIC})+)"
-    return re.compile(f"{letters}|{ideographs}"), re.compile(separator)
+def _kind_sets() -> tuple[tuple[int, str], ...]:
+    return (
+        (_LETTER_OR_DIGIT, "[^\\W_]"),
+        (_MARK, f"[{_marks()}]"),
+        (_IDEOGRAPH, _IDEOGRAPHIC),
+        (_BETWEEN_IDEOGRAPHS, _IDEOGRAPHIC_SEPARATOR),
+    )
+
+
+def _kind(char: str) -> str:
+    return chr(_KINDS_BASE + sum(bit for bit, kind in _kind_sets() if re.match(kind, char)))
+
+
+def _of_kinds(wanted: Callable[[int], bool]) -> str:
+    """The character set of the kinds that are `wanted`."""
+    return "[" + "".join(chr(_KINDS_BASE + bits) for bits in range(16) if wanted(bits)) + "]"
+
+
+class _SpelledApart:
+    """For other text, read on the kinds of its stand-ins (_stand_ins_and_kinds): `runs`, each after its first
+    letter as group 1 or, for ideographs, group 2, and their `separators`. A letter is a letter or digit with the
+    marks after it (Hindi `थि` is one letter); a separator is neither a letter, a digit nor a mark. Each pattern
+    starts with one character set, so the engine skips the other characters without trying the rest.
+    `letter_runs` tries fewer: it finds the runs of letters until it finds an ideograph before a separator (group 2;
+    then read with `runs`), and a text without one (most: ideographs have no spaces between) has no run of
+    ideographs. (Before such an ideograph it finds what `runs` finds: a run of ideographs starting there, with the
+    separator next, and one of letters starting at that separator, with a letter next, exclude each other.)"""
+
+    __slots__ = ("letter_runs", "runs", "separators")
+
+    def __init__(self) -> None:
+        separator = _of_kinds(lambda bits: not bits & (_LETTER_OR_DIGIT | _MARK))
+        word = _of_kinds(lambda bits: bool(bits & _LETTER_OR_DIGIT))
+        mark = _of_kinds(lambda bits: bool(bits & _MARK))
+        ideograph = _of_kinds(lambda bits: bool(bits & _IDEOGRAPH))
+        between_ideographs = _of_kinds(lambda bits: bool(bits & _BETWEEN_IDEOGRAPHS))
+        letter = f"{_of_kinds(lambda bits: bool(bits & _LETTER_OR_DIGIT) and not bits & _IDEOGRAPH)}{mark}*(?!{word})"
+        # The second letter outside the repetition (as in _SPELLED_APART_ASCII): most tries fail before it, cheaply.
+        letters = f"{letter}({separator}{{1,5}}{letter}(?:{separator}{{1,5}}{letter})*)"
+        ideographs = (
+            f"(?<={ideograph})({between_ideographs}{{1,5}}{ideograph}(?:{between_ideographs}{{1,5}}{ideograph})*)"
+        )
+        either = _of_kinds(lambda bits: not bits & (_LETTER_OR_DIGIT | _MARK) or bool(bits & _IDEOGRAPH))
+        self.runs = re.compile(f"{either}(?:(?<={separator}){letters}|{ideographs})")
+        self.letter_runs = re.compile(f"{separator}(?:{letters}|(?<={ideograph}{between_ideographs})())")
+        self.separators = re.compile(separator)
+
+    def finditer(self, kinds: str) -> Iterator[re.Match[str]]:
+        """The runs in `kinds`."""
+        found = list(self.letter_runs.finditer(kinds))
+        return self.runs.finditer(kinds) if any(match.lastindex == 2 for match in found) else iter(found)
+
+
+@cache
+def _spelled_apart() -> _SpelledApart:
+    return _SpelledApart()
+
+
+@cache
+def _stand_in_kinds() -> list[str]:
+    """Per code point of the basic plane, its stand-in and that stand-in's kinds (a table for str.translate)."""
+    stand_ins = "".join(map(chr, _coarse_table()))
+    bits = [0] * len(stand_ins)
+    for bit, kind in _kind_sets():
+        for found in re.finditer(f"{kind}+", stand_ins):
+            for index in range(*found.span()):
+                bits[index] |= bit
+    return [char + chr(_KINDS_BASE + kind) for char, kind in zip(stand_ins, bits, strict=True)]
+
+
+def _stand_ins_and_kinds(folded: str) -> tuple[str, str]:
+    """`folded` (not ASCII) in coarse stand-ins, and their kinds, in one pass of str.translate (which leaves the
+    characters of other planes, beyond the table, as they are: those, rare, one by one)."""
+    table = _stand_in_kinds()
+    pieces: list[str] = []
+    done = 0
+    for found in other_planes().finditer(folded):
+        char = found.group()
+        pieces += (folded[done : found.start()].translate(table), char + _kind(char))
+        done = found.end()
+    pieces.append(folded[done:].translate(table))
+    paired = "".join(pieces)
+    return paired[0::2], paired[1::2]
+
+
+@cache
+def folds_stand_ins_and_kinds() -> list[str]:
+    """For normalize.folded_view's `reading`: per code point of the basic plane, its one-to-one fold, that fold's
+    stand-in and the stand-in's kinds; `Reading` takes the output as `read`."""
+    stand_in_kinds = _stand_in_kinds()
+    return [
+        chr(fold) + (stand_in_kinds[fold] if fold < 0x10000 else chr(fold) + _kind(chr(fold)))
+        for fold in one_to_one_folds()
+    ]
 
 
 @cache
@@ -263,17 +356,26 @@ class Reading:
         "stand_ins",
     )
 
-    def __init__(self, folded: str) -> None:
+    def __init__(self, folded: str, read: str | None = None) -> None:
+        """`read`: the folded view's, if it was made with folds_stand_ins_and_kinds."""
         self.folded = folded
         ascii = folded.isascii()
-        stand_ins = folded.translate(_ascii_coarse() if ascii else _coarse_table())
+        # What the runs are found in, after a space (a run may start the text).
+        if ascii:
+            stand_ins = folded.translate(_ascii_coarse())
+            scanned = " " + stand_ins
+            runs, separators = _SPELLED_APART_ASCII.finditer(scanned), _SEPARATORS_ASCII
+        else:
+            # `read` holds each character's fold, stand-in and kinds.
+            stand_ins, kinds = _stand_ins_and_kinds(folded) if read is None else (read[1::3], read[2::3])
+            scanned = _kind(" ") + kinds
+            runs, separators = _spelled_apart().finditer(scanned), _spelled_apart().separators
         deleted: list[int] = []
-        runs, separators = (_SPELLED_APART_ASCII, _SEPARATORS_ASCII) if ascii else _spelled_apart()
-        for match in runs.finditer(" " + stand_ins):  # the space: a match may start the text
-            # The run's group (the text's character at `start - 1`, after the space); its first letter stays.
+        for match in runs:
+            # The separators of the run after its first letter (its group) go; `- 1`: the space before the text.
             group = match.lastindex or 0
-            start = match.start(group)
-            deleted.extend(start - 1 + found.start() for found in separators.finditer(match.group(group), 1))
+            found = separators.finditer(scanned, match.start(group), match.end(group))
+            deleted.extend(separator.start() - 1 for separator in found)
         self._spelled_apart = deleted
         self.joined = _without(folded, deleted)
         self.stand_ins = _without(stand_ins, deleted)

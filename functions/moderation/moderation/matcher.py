@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
-from moderation.evasions import Reading, coarse, surface_forms, whole_word
+from moderation.evasions import Reading, coarse, folds_stand_ins_and_kinds, surface_forms, whole_word
 from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
@@ -100,10 +100,14 @@ class StageMatcher:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
-            self._find_keywords(self._automaton, _Matches(text, found, self._targets, folded_view(text)))
+            # The evasion checks' stand-ins come out of the folding's last pass, if there are evasion checks.
+            reading = None if self._candidates is None else folds_stand_ins_and_kinds
+            self._find_keywords(
+                self._automaton, _Matches(text, found, self._targets, folded_view(text, reading=reading))
+            )
             if RIGHT_TO_LEFT_OVERRIDE in text:
                 # People see an override's text in display order, a model reads it as typed: check both.
-                logical = folded_view(text, display_order=False)
+                logical = folded_view(text, display_order=False, reading=reading)
                 self._find_keywords(self._automaton, _Matches(text, found, self._targets, logical))
         if self._regexes or self._pii:
             view = plain_view(text)
@@ -124,7 +128,7 @@ class StageMatcher:
             matches.add(number, start, end)
         if self._candidates is None:
             return
-        reading = Reading(folded)
+        reading = Reading(folded, matches.view.read)
         if reading.candidates == folded:
             return  # nothing joined, stood in or repeated: the plain automaton saw it all
         for pattern, start, end in self._candidates.find_matches_as_indexes(reading.candidates, overlapping=True):

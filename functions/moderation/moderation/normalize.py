@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15): characters that render as nothing
@@ -110,10 +111,10 @@ class Segments:
 class View:
     """A normalised text and, unless it equals the original position for position, where each character came from:
     per character (`starts`, `ends`) or by stretches (`segments`). `reversed_spans` are the original spans shown
-    right to left by a bidi override (read in display order)."""
+    right to left by a bidi override (read in display order). `read`: see folded_view."""
 
     # A plain class, not a dataclass: making one costs import time, and this module is on the cold start.
-    __slots__ = ("ends", "reversed_spans", "segments", "starts", "text")
+    __slots__ = ("ends", "read", "reversed_spans", "segments", "starts", "text")
 
     def __init__(
         self,
@@ -122,12 +123,15 @@ class View:
         ends: list[int] | None = None,
         reversed_spans: tuple[tuple[int, int], ...] = (),
         segments: Segments | None = None,
+        *,
+        read: str | None = None,
     ) -> None:
         self.text = text
         self.starts = starts
         self.ends = ends
         self.reversed_spans = reversed_spans
         self.segments = segments
+        self.read = read
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original span that produced `text[start:end]` (`end > start`): from the first to the last original
@@ -177,7 +181,7 @@ def _folded(cluster: str) -> str:
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", unicodedata.normalize("NFC", text).casefold()))
     if _dropped_marks().search(text) is not None:
         text = _without_marks(text)
-    return unicodedata.normalize("NFC", text).translate(_enclosed()).translate(_extras())
+    return unicodedata.normalize("NFC", text).translate(_enclosed()).translate(one_to_one_folds())
 
 
 # Letters NFKC leaves alone: negative circled and squared Latin capitals, regional indicator symbols (read as letters).
@@ -188,7 +192,7 @@ def _enclosed() -> dict[int, str]:
 
 
 @cache
-def _extras() -> list[int]:
+def one_to_one_folds() -> list[int]:
     """One-to-one folds after case folding (a table indexed by code point, the fastest form for str.translate):
     katakana to hiragana, traditional to simplified Chinese (OpenCC), Latin look-alikes (small capitals; the dotless
     i reads i, so Turkish `KILIÇ` matches its lower case), and accented letters to their letter (e acute to e)."""
@@ -216,8 +220,9 @@ _REGULAR_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3))
 
 @cache
 def _regular_codes() -> tuple[int, ...]:
-    """Non-ASCII characters below U+3400 whose fold is one character, that no mark joins: case folding and `_extras`
-    give their fold. Worked out from unicodedata on the first non-ASCII text (~15 ms), not on the cold start."""
+    """Non-ASCII characters below U+3400 whose fold is one character, that no mark joins: case folding and
+    one_to_one_folds give their fold. Worked out from unicodedata on the first non-ASCII text (~15 ms), not on the
+    cold start."""
     import unicodedata  # noqa: PLC0415 - see _has_ignored
 
     ignored = _ignored()
@@ -234,7 +239,7 @@ def _regular_codes() -> tuple[int, ...]:
         decomposed = unicodedata.normalize("NFD", folded)
         if unicodedata.normalize("NFKC", folded) != folded:
             continue
-        # A letter with marks folds one to one if all its marks are dropped (`_extras` has it) or none is.
+        # A letter with marks folds one to one if all its marks are dropped (one_to_one_folds has it) or none is.
         if _dropped_marks().search(decomposed) is None or _letter_with_dropped_marks(decomposed):
             regular.append(code)
     return tuple(regular)
@@ -258,7 +263,7 @@ def _irregular() -> re.Pattern[str]:
 
 @cache
 def _extras_present() -> re.Pattern[str]:
-    table = _extras()
+    table = one_to_one_folds()
     return re.compile("[" + "".join(re.escape(chr(code)) for code in range(0x10000) if table[code] != code) + "]")
 
 
@@ -311,23 +316,24 @@ RIGHT_TO_LEFT_OVERRIDE = "\u202e"
 _OVERRIDE_ENDS = "\u202c\n"  # pop directional formatting, or the end of the paragraph
 
 
-def folded_view(text: str, *, display_order: bool = True) -> View:
+def folded_view(text: str, *, display_order: bool = True, reading: Callable[[], list[str]] | None = None) -> View:
     """NFKC, case folding, no marks on letters, katakana as hiragana, traditional Chinese as simplified, Latin
     look-alikes as their letter, invisible characters dropped, right-to-left overrides in display order (or, with
     `display_order=False`, in the order they were typed, which is what a model reads).
 
     Characters that fold one to one take the fast path (str.casefold and str.translate over the whole run); only the
-    runs of other characters (and the character before each, which their marks may join) go cluster by cluster."""
+    runs of other characters (and the character before each, which their marks may join) go cluster by cluster.
+    The last step of the fast path, one_to_one_folds, is a pass of str.translate over the whole text: `reading`, if
+    given, makes a table that does more in that pass (evasions.py's: per character of the basic plane, its fold
+    followed by characters that read it, all entries of one length); the view's `read` then holds its output (the
+    fold is every so many characters of it), else None."""
     if text.isascii():
         return View(text.lower())  # the same as casefold() for ASCII, and faster
     if display_order and RIGHT_TO_LEFT_OVERRIDE in text:
         return _in_display_order(text)
     irregular = _irregular()
     if irregular.search(text) is None:
-        folded = text.casefold()
-        if _extras_present().search(folded) is not None:
-            folded = folded.translate(_extras())
-        return View(folded)
+        return _with_one_to_one_folds(text.casefold(), None, reading)
     pieces: list[str] = []
     segments = Segments()
     done = position = 0
@@ -346,9 +352,24 @@ def folded_view(text: str, *, display_order: bool = True) -> View:
     if done < len(text):
         pieces.append(text[done:].casefold())
         segments.add(position, done)
-    folded = "".join(pieces)
+    return _with_one_to_one_folds("".join(pieces), segments, reading)
+
+
+@cache
+def other_planes() -> re.Pattern[str]:
+    """Characters beyond the basic plane, which a table indexed by code point (str.translate's) leaves as they are."""
+    return re.compile("[\U00010000-\U0010ffff]")
+
+
+def _with_one_to_one_folds(folded: str, segments: Segments | None, reading: Callable[[], list[str]] | None) -> View:
+    """The fast path's last step (see folded_view). A table indexed by code point leaves the characters of other
+    planes as they are, so `reading` is only for text without them."""
+    if reading is not None and other_planes().search(folded) is None:
+        table = reading()
+        read = folded.translate(table)
+        return View(read[:: len(table[0])], segments=segments, read=read)
     if _extras_present().search(folded) is not None:
-        folded = folded.translate(_extras())
+        folded = folded.translate(one_to_one_folds())
     return View(folded, segments=segments)
 
 
