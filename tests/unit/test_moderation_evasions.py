@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dify_extension.protocol import ModerationInputParams
-from moderation.decision import decide_input
+from dify_extension.protocol import ModerationInputParams, ModerationOutputParams
+from moderation.decision import decide_input, decide_output
 from moderation.evasions import (
     _IDEOGRAPHIC,
     _IDEOGRAPHIC_SEPARATOR,
@@ -337,6 +337,38 @@ def test_defects_of_issue_8_through_a_policy() -> None:
     assert blocked("KILIÇ")
     assert blocked("KİLİÇ")
     assert not blocked("हथयार")
+
+
+# --- a word of its own script ---------------------------------------------------------------------------------
+
+_LATIN_WORDS = CompiledPolicy(
+    ModerationPolicy.model_validate(
+        {
+            "default": {
+                stage: {
+                    "rules": [
+                        {"id": "w", "category": "t", "action": "block", "whole_word": True, "keywords": ["cop", "poc"]}
+                    ]
+                }
+                for stage in ("input", "output")
+            }
+        }
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["сор", "рос", "рос.", "Рос!", "СОР", "сор 123", "сор :)", "ρος", "ΡΟΣ", "Σορ"])
+def test_a_word_alone_in_its_own_script_is_that_language(text: str) -> None:
+    """Russian and Greek words with no letters of another script around them: not the Latin keywords they look like."""
+    query = decide_input(_LATIN_WORDS, ModerationInputParams(app_id="a", inputs={"note": text}, query=text))[1]
+    answer = decide_output(_LATIN_WORDS, ModerationOutputParams(app_id="a", text=text))[1]
+    assert (query.flagged, answer.flagged) == (False, False)
+
+
+def test_a_word_of_another_script_than_the_text_around_it_is_still_a_look_alike() -> None:
+    answer = decide_output(_LATIN_WORDS, ModerationOutputParams(app_id="a", text="call the сор now"))[1]
+    assert answer.flagged
+    assert found_in("this соp", PRECISION)  # a mixed word needs no text around it
 
 
 # Pieces of text that make every evasion path run: keywords' letters spelled apart, in leetspeak, with look-alikes,

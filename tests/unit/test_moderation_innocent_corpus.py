@@ -54,6 +54,9 @@ TRICKY = [
     "good morning, goodness me, a goody and a goddess",
     "a bass passage to assess the class",
     "В углу был сор, а на окне рос цветок.",
+    "сор",  # a word alone is of its own script's language
+    "Рос!",
+    "ΡΟΣ",
     "Россия и Белоруссия. Прокурор рос в Ростове.",
     "Η Ελλάδα είναι μια χώρα με καλό καιρό και κόσμο.",
     "mp3, h2o, covid19, 4x4, v1.2.3, ISO 9001, 1337 and 2024-05-17",

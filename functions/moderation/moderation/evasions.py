@@ -17,8 +17,8 @@ apart joined), and kept only if it passes the precision rules:
   in keywords of LONG_KEYWORD letters or more (`conntraband`), so `good` is not `god`; a keyword's own double letter
   is always needed (`as` is not `ass`);
 - a look-alike letter of another script counts only if the matched word mixes scripts, or is written in one script
-  while the text around it is in another: a whole word in the script of its text is that language (Russian `сор`
-  is not `cop`).
+  while the text around it is in another: a whole word in the script of its text, or with no letters around it, is
+  that language (Russian `сор` is not `cop`).
 """
 
 # ruff: noqa: RUF002, RUF003 - look-alike letters are what this module is about
@@ -288,7 +288,8 @@ def _scripts_of(text: str) -> dict[str, int]:
 
 def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
     """The script rule: the word around `folded[start:end]` mixes scripts, or its one script is not the one most of
-    the letters around it are in (no letters around: allowed)."""
+    the letters around it are in (no letters around: the word is of its own language, Russian `сор` alone is no
+    `cop`)."""
     cross = _cross_script()
 
     def letter(char: str) -> bool:  # letter-like symbols (`℮`) count as letters of their own script
@@ -302,7 +303,7 @@ def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
     if len(scripts) != 1:
         return True
     around = _scripts_of(folded[max(0, start - SCRIPT_WINDOW) : start] + " " + folded[end : end + SCRIPT_WINDOW])
-    return not around or max(around, key=lambda name: around[name]) not in scripts
+    return bool(around) and max(around, key=lambda name: around[name]) not in scripts
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
