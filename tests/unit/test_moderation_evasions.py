@@ -339,6 +339,114 @@ def test_defects_of_issue_8_through_a_policy() -> None:
     assert not blocked("हथयार")
 
 
+# --- letters spelled apart next to a leet symbol, with ß, beside a one-letter word --------------------------------
+
+RED_TEAM = stage_matcher(
+    [
+        {"id": "part", "category": "t", "action": "block", "keywords": ["contraband", "straße"]},
+        {
+            "id": "word",
+            "category": "t",
+            "action": "block",
+            "whole_word": True,
+            "keywords": ["shit", "ass", "cop", "poc", "god", "mierda", "scheiße", "сука", "asin"],
+        },
+    ]
+)
+
+
+def caught(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Each match as (its rule's id, the original characters it covers, its evasion forms)."""
+    return [
+        (RED_TEAM.rules[found.rule].id, text[found.start : found.end], found.evasions)
+        for found in found_in(text, RED_TEAM)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "evaded"),
+    [
+        ("c o n t r a b a n d!", "part", "c o n t r a b a n d"),
+        ("c o n t r a b a n d!!", "part", "c o n t r a b a n d"),
+        ("c o n t r a b a n d1", "part", "c o n t r a b a n d"),
+        ("c o n t r a b a n d$", "part", "c o n t r a b a n d"),
+        ("c o n t r a b a n d|", "part", "c o n t r a b a n d"),
+        ("c.o.n.t.r.a.b.a.n.d!", "part", "c.o.n.t.r.a.b.a.n.d"),
+        ("!c o n t r a b a n d", "part", "c o n t r a b a n d"),
+        ("1c o n t r a b a n d", "part", "c o n t r a b a n d"),
+        ("s h i t!", "word", "s h i t"),
+        ("s.h.i.t!", "word", "s.h.i.t"),
+        ("s-h-i-t!", "word", "s-h-i-t"),
+        ('"s h i t!"', "word", "s h i t"),
+        ("s h i t!?", "word", "s h i t"),
+        ("a s s!!", "word", "a s s"),
+        ("c.o.p!", "word", "c.o.p"),
+        ("g o d!", "word", "g o d"),
+        ("m i e r d a!", "word", "m i e r d a"),
+        ("¡m i e r d a!", "word", "m i e r d a"),
+        # caught before, still caught
+        ("c o n t r a b a n d ?", "part", "c o n t r a b a n d"),
+        ("s h i t.", "word", "s h i t"),
+    ],
+)
+def test_a_leet_symbol_glued_to_the_edge_of_letters_spelled_apart_is_punctuation(
+    text: str, rule: str, evaded: str
+) -> None:
+    assert caught(text) == [(rule, evaded, ("separated",))]
+
+
+def test_a_leet_symbol_glued_to_a_letter_spelled_apart_is_still_read_as_a_letter() -> None:
+    assert caught("sh!t!") == [("word", "sh!t", ("leetspeak",))]
+    assert caught("c o n t r @b a n d") == [("part", "c o n t r @b a n d", ("leetspeak", "separated"))]
+    assert caught("a s$") == [("word", "a s$", ("leetspeak", "separated"))]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("s c h e i ß e", "word"),
+        ("s.c.h.e.i.ß.e", "word"),
+        ("s-c-h-e-i-ß-e", "word"),
+        ("S C H E I ß E", "word"),
+        ("s c h e i ẞ e", "word"),
+        ("s c h e i s s e", "word"),
+        ("s t r a ß e", "part"),
+    ],
+)
+def test_sharp_s_spelled_apart_is_one_letter(text: str, rule: str) -> None:
+    assert (rule, text, ("separated",)) in caught(f"das ist {text} hier")[-1:]
+
+
+def test_sharp_s_is_one_letter_a_whole_word_cannot_end_inside_it() -> None:
+    def whole(keyword: str) -> Any:
+        return stage_matcher(
+            [{"id": "w", "category": "t", "action": "block", "whole_word": True, "keywords": [keyword]}]
+        )
+
+    assert found_in("h e i ß", whole("heis")) == []
+    assert [(found.start, found.end) for found in found_in("h e i ß", whole("heiss"))] == [(0, 7)]
+
+
+@pytest.mark.parametrize(
+    ("text", "evaded"),
+    [
+        ("what a s h i t", "s h i t"),
+        ("this is a s h i t", "s h i t"),
+        ("s h i t a lot", "s h i t"),
+        ("I said c o p a lot", "c o p"),
+        ("es una m i e r d a y ya", "m i e r d a"),
+        ("с у к а и все", "с у к а"),
+    ],
+)
+def test_a_whole_word_spelled_apart_next_to_a_one_letter_word_is_caught(text: str, evaded: str) -> None:
+    assert caught(text) == [("word", evaded, ("separated",))]
+
+
+@pytest.mark.parametrize("text", ["was a sin", "it was a sin to waste it", "this hit", "this hit the spot", "as"])
+def test_a_whole_word_still_needs_its_boundaries_in_ordinary_words(text: str) -> None:
+    assert caught(text) == []
+
+
 # --- a word of its own script ---------------------------------------------------------------------------------
 
 _LATIN_WORDS = CompiledPolicy(
@@ -376,6 +484,7 @@ def test_a_word_of_another_script_than_the_text_around_it_is_still_a_look_alike(
 _EVASIVE_PIECES = [
     "bad", "b a d", "b.a.d", "b4d", "baaad", "bаd", "ᴄᴏɴᴛʀᴀʙᴀɴᴅ", "contraband", "c0ntr@band", "conntraband",
     "оружие", "oружие", "KILIÇ", "co\u0345ntraband", "b\u200bad", "ﾊﾞｶﾔﾛｳ", " ", ". ", "the ", "x", "ß", "é", "1",
+    "!", "a ", "b a d!",
 ]  # fmt: skip
 
 

@@ -64,6 +64,7 @@ TRICKY = [
     "for i in range(10): print(i, a / b, x = a + b)",
     "if (a && b || !c) { return $x; } // a | b | c",
     "U.S.A. and e.g. and i.e. and a.m.",
+    "I said: a b c! Then x 1 y 2 z 3!",  # single letters and digits beside punctuation
     "The blue sky over Müller's Straße; Goethe und Schiller",
     "Kılıçdaroğlu ve İstanbul'da ılık bir gün.",
     "東京は日本の首都です。カタカナとひらがなを書きます。",

@@ -10,7 +10,8 @@ precisely against its keyword (`Reading.check`) on the joined text (the folded t
 apart joined), and kept only if it passes the precision rules:
 
 - letters are joined only where single letters stand apart (`b a d`); letters of ordinary words never are, so
-  `this hit` is not `shit`;
+  `this hit` is not `shit`. A leet symbol glued to the first or last of them may be punctuation (`s h i t!`), `ß`
+  (folded `ss`) is one letter, and a whole word may start and end at any letter of a run (`what a s h i t`);
 - a leet symbol reads as a letter only in a match with two real letters, or one and no more digits (`b4d`,
   `$h1t`, `c0c41n3`; not `1337`, `4x4`), and `@` not in an e-mail address;
 - a letter repeated three or more times reads as one or two (`baaaad`, `asssss`); a doubled letter reads as one only
@@ -27,10 +28,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 
-from moderation.normalize import has_ignored, mark_count, one_to_one_folds, other_planes
+from moderation.normalize import View, has_ignored, mark_count, one_to_one_folds, other_planes
 
 LONG_KEYWORD = 6
 """Letters a keyword needs before a doubled letter in the text may stand for its single one."""
@@ -53,6 +54,36 @@ _SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
 _WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
+
+
+# A leet symbol or digit glued to one side of a single letter, with no letter or digit on its other side (`d!`,
+# `1c`): at a run's edge it may be punctuation, so the letter still stands apart (`s h i t!`, `1c o n t r a b a n d`).
+# The symbol comes first (the engine skips to one), what is before it is looked behind; only the first symbol of a
+# row is tried, and the row is taken whole (possessive), so a long row of symbols costs time linear in its length.
+_LEET_CLASS = "[" + "".join(re.escape(symbol) for symbol in LEET) + "]"
+_EDGE_LEET = re.compile(
+    f"{_LEET_CLASS}(?:(?:(?<=[\\W_][^\\W\\d_].)|(?<=^[^\\W\\d_].)){_LEET_CLASS}*+(?![^\\W_])"
+    f"|(?<![^\\W_].)(?<!{_LEET_CLASS}.){_LEET_CLASS}*+(?=[^\\W\\d_](?![^\\W_])))"
+)
+
+
+def _as_runs_read(scanned: str, folded: str, one_letter: Sequence[int], blank: str) -> str:
+    """`scanned` (what the runs are found in: a space, then a character per character of `folded`) with a leet symbol
+    glued to one side of a letter, and what case folding added to a letter (`ß` folds to `ss`, one letter:
+    `one_letter`, positions in `folded`), made `blank` (a separator). The separators a run deletes are still read
+    from `scanned`, so these stay in the joined text."""
+    blanks = [match.span() for match in _EDGE_LEET.finditer(folded)]
+    if one_letter:
+        blanks = sorted([*blanks, *((position, position + 1) for position in one_letter)])
+    if not blanks:
+        return scanned
+    pieces: list[str] = []
+    done = 0
+    for start, end in blanks:  # `+ 1`: the space before the text
+        pieces += (scanned[done : start + 1], blank * (end - start))
+        done = end + 1
+    pieces.append(scanned[done:])
+    return "".join(pieces)
 
 
 @cache
@@ -330,6 +361,22 @@ def whole_word(text: str, start: int, end: int) -> bool:
     return not (left_glued or right_glued)
 
 
+_STANDALONE_SS = re.compile(r"(?<![^\W_])ss(?![^\W_])")
+
+
+def split_by_folding(text: str, view: View) -> list[int]:
+    """Positions in `view.text` (folded) that case folding added to the letter before them: `ß` (and `ẞ`) folds to
+    `ss`, still one letter where letters are spelled apart (`s c h e i ß e`)."""
+    if text.isascii() or ("ß" not in text and "ẞ" not in text):
+        return []
+    split: list[int] = []
+    for found in _STANDALONE_SS.finditer(view.text):  # only an `ss` that stands apart may be a letter spelled apart
+        start, end = view.original_span(found.start(), found.end())
+        if end - start == 1 and text[start] in "ßẞ":
+            split.append(found.start() + 1)
+    return split
+
+
 def _without(text: str, positions: list[int]) -> str:
     """`text` without the characters at `positions` (sorted)."""
     if not positions:
@@ -357,20 +404,23 @@ class Reading:
         "stand_ins",
     )
 
-    def __init__(self, folded: str, read: str | None = None) -> None:
-        """`read`: the folded view's, if it was made with folds_stand_ins_and_kinds."""
+    def __init__(self, folded: str, read: str | None = None, one_letter: Sequence[int] = ()) -> None:
+        """`read`: the folded view's, if it was made with folds_stand_ins_and_kinds; `one_letter`: positions in
+        `folded` that case folding split off the letter before them (split_by_folding)."""
         self.folded = folded
         ascii = folded.isascii()
         # What the runs are found in, after a space (a run may start the text).
         if ascii:
             stand_ins = folded.translate(_ascii_coarse())
             scanned = " " + stand_ins
-            runs, separators = _SPELLED_APART_ASCII.finditer(scanned), _SEPARATORS_ASCII
+            runs_read = _as_runs_read(scanned, folded, one_letter, " ")
+            runs, separators = _SPELLED_APART_ASCII.finditer(runs_read), _SEPARATORS_ASCII
         else:
             # `read` holds each character's fold, stand-in and kinds.
             stand_ins, kinds = _stand_ins_and_kinds(folded) if read is None else (read[1::3], read[2::3])
             scanned = _kind(" ") + kinds
-            runs, separators = _spelled_apart().finditer(scanned), _spelled_apart().separators
+            runs_read = _as_runs_read(scanned, folded, one_letter, _kind(","))  # no separator of ideographs
+            runs, separators = _spelled_apart().finditer(runs_read), _spelled_apart().separators
         deleted: list[int] = []
         for match in runs:
             # The separators of the run after its first letter (its group) go; `- 1`: the space before the text.
@@ -400,10 +450,22 @@ class Reading:
 
     def _glued(self, start: int, end: int) -> bool:
         """A letter or digit right before or after `joined[start:end]`, whose end there is a letter, digit or leet
-        symbol (a leet symbol outside a match is punctuation: `ass!` is a whole word)."""
-        joined = self.joined
-        left = start > 0 and _is_word(joined[start - 1]) and (_is_word(joined[start]) or joined[start] in LEET)
-        right = end < len(joined) and _is_word(joined[end]) and (_is_word(joined[end - 1]) or joined[end - 1] in LEET)
+        symbol (a leet symbol outside a match is punctuation: `ass!` is a whole word), and that no separator stood
+        between in the folded text (a one-letter word spelled apart with the match is a word of its own: `a s h i t`
+        is `a shit`)."""
+        joined, to_folded = self.joined, self._to_folded
+        left = (
+            start > 0
+            and _is_word(joined[start - 1])
+            and (_is_word(joined[start]) or joined[start] in LEET)
+            and to_folded(start) == to_folded(start - 1) + 1
+        )
+        right = (
+            end < len(joined)
+            and _is_word(joined[end])
+            and (_is_word(joined[end - 1]) or joined[end - 1] in LEET)
+            and to_folded(end) == to_folded(end - 1) + 1
+        )
         return left or right
 
     def _to_folded(self, position: int) -> int:

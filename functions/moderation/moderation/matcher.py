@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
-from moderation.evasions import Reading, coarse, folds_stand_ins_and_kinds, surface_forms, whole_word
+from moderation.evasions import (
+    Reading,
+    coarse,
+    folds_stand_ins_and_kinds,
+    split_by_folding,
+    surface_forms,
+    whole_word,
+)
 from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
@@ -128,7 +135,7 @@ class StageMatcher:
             matches.add(number, start, end)
         if self._candidates is None:
             return
-        reading = Reading(folded, matches.view.read)
+        reading = Reading(folded, matches.view.read, split_by_folding(matches.text, matches.view))
         if reading.candidates == folded:
             return  # nothing joined, stood in or repeated: the plain automaton saw it all
         for pattern, start, end in self._candidates.find_matches_as_indexes(reading.candidates, overlapping=True):
