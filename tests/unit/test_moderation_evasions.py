@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -393,6 +394,13 @@ def test_a_leet_symbol_glued_to_the_edge_of_letters_spelled_apart_is_punctuation
     text: str, rule: str, evaded: str
 ) -> None:
     assert caught(text) == [(rule, evaded, ("separated",))]
+
+
+def test_long_rows_of_leet_symbols_do_not_hang() -> None:
+    """Rows of symbols that could each be a run's edge are read in time linear in their length (was quadratic)."""
+    started = time.monotonic()
+    assert found_in("!" * 50_000 + " " + "1!" * 25_000 + " " + "a!" * 25_000, RED_TEAM) == []
+    assert time.monotonic() - started < 5
 
 
 def test_a_leet_symbol_glued_to_a_letter_spelled_apart_is_still_read_as_a_letter() -> None:
