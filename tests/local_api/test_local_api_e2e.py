@@ -106,6 +106,16 @@ class LocalApi:
         finally:
             connection.close()
 
+    def lines_with(self, text: str, count: int) -> list[str]:
+        """The stdout lines holding `text`, once there are `count` of them (or REQUEST_TIMEOUT has passed): a request's
+        log lines may reach stdout just after its answer reached the client."""
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        while True:
+            found = [line for line in self.stdout if text in line]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.01)
+
     def stop(self, signum: int) -> int:
         self.process.send_signal(signum)
         try:

@@ -76,8 +76,9 @@ def test_ordinary_text_passes(api: LocalApi, query: str) -> None:
 
 
 def test_an_evasion_is_masked_exactly_and_logged_by_its_forms(api: LocalApi) -> None:
+    logged_before = len(api.lines_with('"moderation decision"', 0))
     answer = moderate(api, "oh $.h.1.t, ok")
     assert answer["query"] == "oh [REDACTED], ok"
-    decisions = [json.loads(line) for line in api.stdout if '"moderation decision"' in line]
+    decisions = [json.loads(line) for line in api.lines_with('"moderation decision"', logged_before + 1)]
     assert decisions[-1]["evasions"] == ["leetspeak", "separated"]
     assert "$.h.1.t" not in "".join(api.stdout)
