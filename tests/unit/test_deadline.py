@@ -9,6 +9,7 @@ import pytest
 
 from dify_extension.deadline import (
     ANSWER_MARGIN_SECONDS,
+    CallAborted,
     DeadlineExceeded,
     Flight,
     request_time,
@@ -44,6 +45,18 @@ def test_run_within_returns_the_value_or_raises_the_calls_own_error() -> None:
     assert run_within(1.0, lambda: 42) == 42
     with pytest.raises(KeyError):
         run_within(1.0, fail)
+
+
+@pytest.mark.parametrize("error", [SystemExit(3), KeyboardInterrupt(), GeneratorExit()])
+def test_a_base_exception_in_the_call_reaches_the_waiter_as_a_plain_error(error: BaseException) -> None:
+    """Raised again in the waiter's thread, a SystemExit would end the process (or drop make run's connection)."""
+
+    def abort() -> None:
+        raise error
+
+    with pytest.raises(CallAborted, match=f"^raised {type(error).__name__}$") as caught:
+        run_within(1.0, abort)
+    assert isinstance(caught.value, Exception)
 
 
 def test_run_within_gives_up_at_the_deadline_while_the_call_runs_on() -> None:

@@ -54,6 +54,12 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
                 return {"order": order, "status": request.settings["status"], "app": request.app_id,
                         "variable": request.tool_variable, "query": request.query}
 
+            def exits(request: ToolRequest) -> str:
+                raise SystemExit(f"secret detail about {request.query}")
+
+            def interrupted(request: ToolRequest) -> str:
+                raise KeyboardInterrupt
+
             def slow(request: ToolRequest) -> str:
                 time.sleep(request.settings["sleep"])
                 return "late"
@@ -102,6 +108,18 @@ def test_an_exception_is_a_502_naming_only_its_type(
         tools.query(params({"order": "boom"}))
     assert (caught.value.status, str(caught.value)) == (502, "tool t: raised RuntimeError")
     assert "secret detail" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("function", "kind"), [("exits", "SystemExit"), ("interrupted", "KeyboardInterrupt")])
+def test_a_base_exception_that_is_not_an_exception_is_a_502_too(
+    tmp_path: Path, user_module: str, function: str, kind: str
+) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:{function}")
+    with pytest.raises(UpstreamError) as caught:
+        tools.query(params(query="where?"))
+    assert (caught.value.status, str(caught.value)) == (502, f"tool t: raised {kind}")
+    with_fallback = registry(tmp_path, function=f"{user_module}:{function}", fallback="no answer")
+    assert with_fallback.query(params()).result == "no answer"
 
 
 def test_a_result_that_is_not_json_data_is_a_502(tmp_path: Path, user_module: str) -> None:

@@ -6,7 +6,8 @@
 
 It gets the request (app_id, tool_variable, inputs, query) and the tool's `settings` from config; what it returns is
 {{result}} in the tool's template (default "{{result}}": a string is the answer as is). An exception is an upstream
-failure (502, or the fallback). The module is imported, and the function checked, when the config loads.
+failure (502, or the fallback), whatever it raises (SystemExit too). The module is imported, and the function
+checked, when the config loads.
 
 The query and every input are limited to `max_input_chars` (as text) before the call. The call is cut after
 `budget_seconds` (504, or the fallback); Python cannot stop a thread, so a late function runs on in the background
@@ -101,7 +102,8 @@ class PythonTool(FetchingTool):
     def _call(self, request: ToolRequest) -> Any:
         try:
             result = self._function(request)
-        except Exception as error:
+        except BaseException as error:
+            # SystemExit and KeyboardInterrupt too: this runs in a flight's thread, where they end only the call.
             # The message could quote the user's values: only the exception's type is reported (and logged).
             raise ToolFailure(f"raised {type(error).__name__}") from None
         # What the template renders must be JSON's kind of data (text, numbers, lists, objects), as fetched data is.

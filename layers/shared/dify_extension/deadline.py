@@ -50,6 +50,15 @@ class DeadlineExceeded(TimeoutError):
     """The call did not finish in time; it may still be running, its outcome will be dropped."""
 
 
+class CallAborted(Exception):
+    """The call raised a BaseException that is not an Exception (SystemExit, KeyboardInterrupt...). In the flight's
+    thread it ended only that call; raised again in the waiter's thread it would end the process (or the server's
+    connection), so the waiter gets this plain error instead, naming only its type."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"raised {type(error).__name__}")
+
+
 class Flight(Generic[T]):
     """One call of `function()` in a daemon thread of its own, limited to `seconds` (or the caller's deadline, if that
     comes first): inside it, time_left() counts down to that limit, so the AWS clients and HTTP reads it makes stop by
@@ -94,13 +103,16 @@ class Flight(Generic[T]):
         return self._done.wait(max(0.0, min(seconds, self.deadline - time.monotonic())))
 
     def result(self) -> T:
-        """The call's value, or its exception raised again; DeadlineExceeded while it is still running."""
+        """The call's value, or its exception raised again (CallAborted for a BaseException that is not an Exception);
+        DeadlineExceeded while it is still running."""
         if self._outcome is None:
             raise DeadlineExceeded
         succeeded, value = self._outcome
         if succeeded:
             return value  # type: ignore[no-any-return]
-        raise value
+        if isinstance(value, Exception):
+            raise value
+        raise CallAborted(value) from None
 
 
 def run_within(seconds: float, function: Callable[[], T]) -> T:
