@@ -78,6 +78,10 @@ def test_a_relative_tools_file_is_read_from_the_current_directory(
         (Reply(503, {}), 502, "tool t: upstream status 503"),
         (Reply(json={}, delay=1.0), 504, "tool t: upstream timed out"),
         (Reply(body=b"not json"), 502, "tool t: upstream response is not JSON"),
+        *(
+            (Reply(body=body), 502, "tool t: upstream response is not JSON")
+            for body in (b'{"v":NaN}', b'{"v":Infinity}', b'{"v":-Infinity}', b'{"v":1e400}', b"[1E+400]")
+        ),
     ],
 )
 def test_an_upstream_failure_is_a_short_json_error(

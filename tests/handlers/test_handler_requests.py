@@ -116,6 +116,18 @@ BAD_REQUESTS: list[tuple[str, str, bytes | str, int, str]] = [
     ),
     ("/moderation", "invalid UTF-8", b'{"point": "\xff"}', 400, ""),
     ("/moderation", "nested 10,000 deep", b"[" * 10_000 + b"]" * 10_000, 400, "nested too deeply"),
+    *(
+        (path, f"{number[:12]} in {path}'s inputs", body, 400, "body is not valid JSON")
+        for number in ("NaN", "Infinity", "-Infinity", "1e400", "1E+0400", "1" * 400 + ".5")
+        for path, body in (
+            ("/moderation", f'{{"point":"app.moderation.input","params":{{"app_id":"a","inputs":{{"x":{number}}}}}}}'),
+            (
+                "/external-data-tool",
+                '{"point":"app.external_data_tool.query",'
+                f'"params":{{"app_id":"a","tool_variable":"t","inputs":{{"x":[{number}]}}}}}}',
+            ),
+        )
+    ),
     (
         "/moderation",
         "inputs nested 10,000 deep",

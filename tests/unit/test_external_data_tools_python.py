@@ -67,6 +67,9 @@ def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             def two_arguments(request, extra):
                 return ""
 
+            def not_a_number(request: ToolRequest) -> dict:
+                return {"v": [float(request.query)]}
+
             def with_a_date(request: ToolRequest) -> dict:
                 return {"when": datetime.date(2026, 1, 2)}
 
@@ -126,6 +129,15 @@ def test_a_result_that_is_not_json_data_is_a_502(tmp_path: Path, user_module: st
     tools = registry(tmp_path, function=f"{user_module}:with_a_date")
     with pytest.raises(UpstreamError) as caught:
         tools.query(params())
+    assert (caught.value.status, str(caught.value)) == (502, "tool t: returned a dict that is not JSON data")
+
+
+@pytest.mark.parametrize("number", ["nan", "inf", "-inf"])
+def test_a_result_with_nan_or_infinity_is_a_502(tmp_path: Path, user_module: str, number: str) -> None:
+    tools = registry(tmp_path, function=f"{user_module}:not_a_number")
+    assert tools.query(params(query="1.5")).result == '{"v": [1.5]}'
+    with pytest.raises(UpstreamError) as caught:
+        tools.query(params(query=number))
     assert (caught.value.status, str(caught.value)) == (502, "tool t: returned a dict that is not JSON data")
 
 

@@ -25,8 +25,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import jmespath  # type: ignore[import-untyped]
 from jmespath.exceptions import JMESPathError  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
-from pydantic_core import from_json
 
+from dify_extension import strict_json
 from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError
@@ -340,7 +340,7 @@ class HttpTool(RetryingTool):
             if opened is not None:
                 opened.close()
         try:
-            return from_json(content)
+            return strict_json.loads(content)  # NaN, Infinity and 1e400 too are not JSON
         except ValueError as error:
             if "recursion limit" in str(error):
                 raise ToolFailure("upstream response nested too deeply") from None

@@ -106,8 +106,9 @@ class PythonTool(FetchingTool):
             # SystemExit and KeyboardInterrupt too: this runs in a flight's thread, where they end only the call.
             # The message could quote the user's values: only the exception's type is reported (and logged).
             raise ToolFailure(f"raised {type(error).__name__}") from None
-        # What the template renders must be JSON's kind of data (text, numbers, lists, objects), as fetched data is.
+        # What the template renders must be JSON's kind of data (text, finite numbers, lists, objects), as fetched
+        # data is: nan and inf are not.
         try:
-            return json.loads(json.dumps(result, ensure_ascii=False))
+            return json.loads(json.dumps(result, ensure_ascii=False, allow_nan=False))
         except (TypeError, ValueError, RecursionError):  # RecursionError: nested too deeply (or in a cycle)
             raise ToolFailure(f"returned a {type(result).__name__} that is not JSON data") from None

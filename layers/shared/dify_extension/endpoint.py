@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger, Metrics
 from pydantic import ValidationError
 
+from dify_extension import strict_json
 from dify_extension.auth import AuthError, bearer_token
 from dify_extension.deadline import request_time
 from dify_extension.errors import InvalidRequestError, UpstreamError, printable
@@ -230,19 +231,16 @@ class Endpoint:
         if not body:
             raise HttpError(400, "empty body; expected a JSON object", "bad_request")
         try:
-            return ExtensionRequest.model_validate_json(body)
-        except ValidationError as error:
-            first = error.errors(include_url=False, include_input=False)[0]
-            kind = first["type"]
-            if kind == "json_invalid" and "recursion limit" in first["msg"]:
-                message = "body is nested too deeply"
-            elif kind == "json_invalid":
-                message = "body is not valid JSON"
-            elif kind == "model_type":
-                message = "body must be a JSON object"
-            else:
-                message = _validation_message(error, "")
+            document = strict_json.loads(body)
+        except ValueError as error:
+            message = "body is nested too deeply" if "recursion limit" in str(error) else "body is not valid JSON"
             raise HttpError(400, message, "bad_request") from None
+        try:
+            return ExtensionRequest.model_validate(document)
+        except ValidationError as error:
+            if error.errors(include_url=False, include_input=False)[0]["type"] == "model_type":
+                raise HttpError(400, "body must be a JSON object", "bad_request") from None
+            raise HttpError(400, _validation_message(error, ""), "bad_request") from None
 
     def _point(self, name: str) -> Point:
         try:
