@@ -3,7 +3,6 @@ took and, when it failed, why and what the endpoint would have answered."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from authoring import cli
 from authoring.configs import load_tools
 from dify_extension.config_files import ConfigFileError
+from dify_extension.endpoint import error_body
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status, message = 200, ""
     took = f"{(time.perf_counter() - started) * 1000:.0f} ms"
     if status != 200:
-        print(json.dumps({"error": message}, ensure_ascii=False, separators=(",", ":")))
+        print(error_body(message))
         print(f"status: {status} in {took}")
         return cli.fail(f"failed: {message}")
     print(answer.model_dump_json())

@@ -18,6 +18,7 @@ import boto3
 import pytest
 
 from local_api.events import LambdaContext, dify_event, http_api_event
+from tests.authoring.conftest import run_make
 from tests.handlers.conftest import FUNCTIONS, ROOT, Handler, call, load_handler
 from tests.tools.fake_upstream import FakeUpstream, Reply, dripping_server, weather_tools_file
 
@@ -52,6 +53,21 @@ def write(tmp_path: Path, tools: dict[str, Any]) -> Path:
     path = tmp_path / "tools.json"
     path.write_text(json.dumps({"tools": tools}), encoding="utf-8")
     return path
+
+
+def test_make_query_prints_the_error_body_the_endpoint_sends(tools_handler: Any, tmp_path: Path) -> None:
+    """An unknown tool among many: the message lists them all, the body is cut to what Dify shows, in both."""
+    tools = write(
+        tmp_path, {f"tool_number_{number:02d}": {"kind": "template", "template": "x"} for number in range(20)}
+    )
+    headers = {"content-type": "application/json", "authorization": f"Bearer {KEY}"}
+    event = http_api_event("POST", PATH, headers=headers, body=json.dumps(query("nope", {})).encode())
+    response = tools_handler(tools)(event, LambdaContext("test"))
+    assert (response["statusCode"], len(response["body"]) <= MAX_ERROR_BODY) == (400, True)
+    assert response["body"].endswith('..."}')
+    done = run_make("query", "TOOL=nope", f"TOOLS={tools}")
+    assert done.stdout.splitlines()[0] == response["body"]
+    assert "tool_number_19" in done.stderr  # the whole message, on stderr
 
 
 def test_weather_sample_against_a_fake_open_meteo(

@@ -68,9 +68,11 @@ def _dumps(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _error_body(message: str, **extra: str) -> str:
-    """`{"error": message, **extra}` as JSON of at most MAX_ERROR_BODY_CHARS characters: the message is cut (ending
-    in "...") where its escaped form would overflow; a control character echoed from a request takes 6 (\\u0001)."""
+def error_body(message: str, **extra: str) -> str:
+    """The error body the endpoint sends: `{"error": message, **extra}` as JSON of at most MAX_ERROR_BODY_CHARS
+    characters. The message is cut to MAX_ERROR_CHARS, then (ending in "...") where its escaped form would overflow;
+    a control character echoed from a request takes 6 (\\u0001). `make query` prints it too."""
+    message = _shorten(message)
     body = _dumps({"error": message, **extra})
     if len(body) <= MAX_ERROR_BODY_CHARS:
         return body
@@ -148,7 +150,7 @@ class Endpoint:
             response = _json_response(200, self._answer(event, request_context, request).model_dump_json())
             outcome = "ok"
         except HttpError as error:
-            response = _json_response(error.status, _error_body(error.message))
+            response = _json_response(error.status, error_body(error.message))
             outcome = error.outcome
         except Exception as error:
             import traceback  # noqa: PLC0415 - needed only on this path, kept off the cold start
@@ -159,7 +161,7 @@ class Endpoint:
                 "unhandled exception",
                 extra={"exception": type(error).__name__, "stack": traceback.format_tb(error.__traceback__)},
             )
-            response = _json_response(500, _error_body("internal error", request_id=request_id[:40]))
+            response = _json_response(500, error_body("internal error", request_id=request_id[:40]))
             outcome = "error"
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         self.logger.info(
@@ -193,10 +195,10 @@ class Endpoint:
         try:
             answer = self._handlers[point](params)
         except InvalidRequestError as error:
-            raise HttpError(400, _shorten(str(error)), "bad_request") from None
+            raise HttpError(400, str(error), "bad_request") from None
         except UpstreamError as error:
             outcome = "upstream_timeout" if error.status == 504 else "upstream_error"
-            raise HttpError(error.status, _shorten(str(error)), outcome) from None
+            raise HttpError(error.status, str(error), outcome) from None
         request.blocked = is_block(answer)
         return answer
 
