@@ -40,6 +40,8 @@ class LocalApiServer(ThreadingHTTPServer):
     """Serves `routes` ({"POST /moderation": invoke, ...}) until shutdown(); one thread per connection."""
 
     daemon_threads = True
+    # Connections waiting to be accepted: Dify opens many at once, and the default (5) resets or stalls the rest.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -54,6 +56,14 @@ class LocalApiServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a kept-alive connection reset) is one short line; anything else, its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            print(f"client {client_address[0]} dropped the connection ({type(error).__name__})", file=sys.stderr)
+            return
+        super().handle_error(request, client_address)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import statistics
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -200,3 +202,67 @@ def test_one_log_line_per_request_without_body_headers_or_key(harness: Harness) 
     for pattern in expected:
         assert sum(bool(re.fullmatch(pattern + line, entry)) for entry in harness.log) == 1, (pattern, harness.log)
     assert not any(SECRET in entry for entry in harness.log)
+
+
+def _echo(event: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"result": "pong"}'}
+
+
+def test_32_clients_connecting_at_once_all_wait_in_the_listen_queue() -> None:
+    """All 32 connect before the server accepts any: each is queued, none reset or stalled (with a listen backlog of
+    5, the kernel keeps 6 and drops the rest, which retry seconds later)."""
+    server = LocalApiServer(("127.0.0.1", 0), {"POST /echo": _echo}, lambda line: None)
+    clients: list[socket.socket] = []
+    accepted: list[socket.socket] = []
+    try:
+        for _ in range(32):
+            clients.append(socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT))
+        server.socket.settimeout(0.5)
+        while len(accepted) < len(clients):
+            accepted.append(server.socket.accept()[0])  # TimeoutError: one was not queued
+    finally:
+        for connection in [*clients, *accepted]:
+            connection.close()
+        server.server_close()
+
+
+def test_clients_connecting_at_once_are_all_served() -> None:
+    server = LocalApiServer(("127.0.0.1", 0), {"POST /echo": _echo}, lambda line: None)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        harness = Harness(server)
+        answers: list[int] = []
+        clients = [
+            threading.Thread(target=lambda: answers.append(harness.request("POST", "/echo", b"{}")[0]))
+            for _ in range(32)
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(TIMEOUT)
+        assert answers == [200] * 32
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)
+
+
+def test_a_client_resetting_a_kept_alive_connection_is_one_short_line(
+    harness: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = socket.create_connection(("127.0.0.1", harness.server.port), timeout=TIMEOUT)
+    client.sendall(b"POST /echo HTTP/1.1\r\nHost: local\r\nContent-Length: 2\r\n\r\n{}")
+    answer = b""
+    while not answer.endswith(b'{"result": "pong"}'):  # the whole answer: the server is done writing
+        answer += client.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200")
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()  # with a zero linger: a reset, while the server waits for the next request
+    printed = ""
+    deadline = time.monotonic() + 5
+    while "dropped" not in printed and time.monotonic() < deadline:
+        time.sleep(0.02)
+        printed += capsys.readouterr().err
+    assert printed == "client 127.0.0.1 dropped the connection (ConnectionResetError)\n"
+    assert harness.request("POST", "/echo", b"{}")[0] == 200
