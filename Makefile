@@ -54,21 +54,21 @@ docs-serve: $(VENV)/.docs.stamp
 # the environment ("$$TEXT"), so quotes and spaces in them survive. A failing tool makes make say "Error 1" (invalid
 # or failed) or "Error 2" (usage) and exit 2 itself; `python -m authoring.NAME` exits with the tool's own code.
 schemas: $(VENV)/.local.stamp
-	$(AUTHORING).schemas
+	@$(AUTHORING).schemas
 
 check: $(VENV)/.local.stamp
-	$(AUTHORING).check $${FILE:+"$$FILE"}
+	@$(AUTHORING).check $${FILE:+"$$FILE"}
 
 moderate: $(VENV)/.local.stamp
-	$(AUTHORING).moderate $${TEXT+--text "$$TEXT"} $${POLICY:+--policy "$$POLICY"} $${APP_ID:+--app-id "$$APP_ID"} \
+	@$(AUTHORING).moderate $${TEXT+--text "$$TEXT"} $${POLICY:+--policy "$$POLICY"} $${APP_ID:+--app-id "$$APP_ID"} \
 		$${STAGE:+--stage "$$STAGE"} $${INPUTS:+--inputs "$$INPUTS"}
 
 query: $(VENV)/.local.stamp
-	$(AUTHORING).query $${TOOL:+--tool "$$TOOL"} $${INPUTS:+--inputs "$$INPUTS"} $${QUERY:+--query "$$QUERY"} \
+	@$(AUTHORING).query $${TOOL:+--tool "$$TOOL"} $${INPUTS:+--inputs "$$INPUTS"} $${QUERY:+--query "$$QUERY"} \
 		$${APP_ID:+--app-id "$$APP_ID"} $${TOOLS:+--tools "$$TOOLS"}
 
 publish: $(VENV)/.local.stamp
-	$(AUTHORING).publish $${FILE:+--file "$$FILE"} $${STACK:+--stack "$$STACK"} $${DRY_RUN:+--dry-run} $${REGION:+--region "$$REGION"}
+	@$(AUTHORING).publish $${FILE:+--file "$$FILE"} $${STACK:+--stack "$$STACK"} $${DRY_RUN:+--dry-run} $${REGION:+--region "$$REGION"}
 
 # Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
 checkov: $(CHECKOV_VENV)/.stamp

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -143,3 +147,32 @@ def test_the_make_target_runs_the_tool(write_json: WriteJson) -> None:
     assert done.returncode == 2  # make's own code for a failed recipe; it reports the tool's as "Error 1"
     assert f"{path}: default.input.rules.0.action: Input should be 'block' or 'mask'" in done.stderr
     assert "Error 1" in done.stderr
+
+
+def test_the_docs_broken_policy_example_prints_what_the_docs_show(tmp_path: Path) -> None:
+    """docs/authoring-tools.md's example, run as `make check` (no -s: the docs show make's own output as well)."""
+    page = (ROOT / "docs/authoring-tools.md").read_text(encoding="utf-8")
+    example = re.search(r'```json title="my-policy.json \(broken\)"\n(.*?)```\n\n```\n\$ (.*?)\n(.*?)```', page, re.S)
+    assert example is not None
+    policy, command, shown = example.groups()
+    (tmp_path / "my-policy.json").write_text(policy, encoding="utf-8")
+    assert command == "make check FILE=my-policy.json"
+    done = subprocess.run(
+        [
+            shutil.which("make") or "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            "check",
+            f"FILE={tmp_path / 'my-policy.json'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        # As a user runs it: not as a sub-make of `make test` (whose messages say make[1]).
+        env={name: value for name, value in os.environ.items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")},
+    )
+    printed = (done.stdout + done.stderr).replace(str(tmp_path / "my-policy.json"), "my-policy.json")
+    printed = re.sub(r"\[Makefile:\d+: check\]", "[Makefile:NN: check]", printed)
+    assert printed == shown

@@ -122,10 +122,14 @@ def compile_regex(pattern: str) -> UserRegex:
     options: Any = re2.Options()
     options.case_sensitive = False
     options.log_errors = False  # RE2 would print every refused pattern to stderr
+    rewritten = pattern
     try:
-        compiled: UserRegex = re2.compile(_rewrite(pattern), options)
+        rewritten = _rewrite(pattern)
+        compiled: UserRegex = re2.compile(rewritten, options)
     except (re2.error, ValueError) as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        if reason.endswith(f": {rewritten}"):  # RE2 quotes what it was given: show the pattern as written (\d)
+            reason = reason[: -len(rewritten)] + pattern
         raise ValueError(f"not a valid regular expression (RE2 syntax): {_explain(reason)}") from None
     if compiled.search("") is not None:
         raise ValueError("matches the empty string, so it would match every text")
