@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from local_api.app import ConfigError, Settings
+from local_api.app import MIN_KEY_CHARS, ConfigError, Settings
 
 
 def test_defaults() -> None:
@@ -44,3 +46,13 @@ def test_shell_values() -> None:
 def test_unusable_values_are_refused_by_name(environ: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigError, match=names):
         Settings.from_environment(environ)
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/getting-started.md"])
+def test_the_docs_state_the_key_rule_make_run_enforces(page: str) -> None:
+    text = " ".join((Path(__file__).resolve().parents[2] / page).read_text(encoding="utf-8").split())
+    assert f"at least {MIN_KEY_CHARS} printable characters, no spaces" in text
+    with pytest.raises(ConfigError, match=f"at least {MIN_KEY_CHARS} printable characters without spaces"):
+        Settings.from_environment({"LOCAL_API_KEY": "x" * (MIN_KEY_CHARS - 1)})
+    with pytest.raises(ConfigError):
+        Settings.from_environment({"LOCAL_API_KEY": "a b c d e"})
