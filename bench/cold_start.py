@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.verdict import verdict
 from local_api.environment import function_environment, lambda_runtime
 from local_api.events import dify_event
 from local_api.secrets_store import create_secret, local_secrets_manager
@@ -153,11 +154,7 @@ def main() -> int:
             failures.append(f"{case.name}: wall {ratio:.2f}x the anchor's (target <= {MAX_WALL_RATIO}x)")
         if rss > MAX_RSS_MIB:
             failures.append(f"{case.name}: peak RSS {rss:.1f} MiB (target <= {MAX_RSS_MIB:.0f} MiB)")
-    for failure in failures:
-        print(f"FAIL {failure}")
-    if not failures:
-        print(f"PASS: both functions <= {MAX_WALL_RATIO}x the anchor's wall time and <= {MAX_RSS_MIB:.0f} MiB")
-    return 1 if failures else 0
+    return verdict(failures, f"both functions <= {MAX_WALL_RATIO}x the anchor's wall time and <= {MAX_RSS_MIB:.0f} MiB")
 
 
 if __name__ == "__main__":

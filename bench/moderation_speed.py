@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.verdict import verdict
 from dify_extension.endpoint import Endpoint
 from dify_extension.keys import ApiKeyCache
 from dify_extension.protocol import ModerationOutputParams, Point
@@ -300,11 +301,7 @@ def main() -> int:
         failures.append(f"streamed answer series: {series_total / dify:.4f}x the loop")
     if max(doubling) > MAX_DOUBLING_RATIO:
         failures.append(f"doubling the text multiplied the cost by {max(doubling):.2f} (limit {MAX_DOUBLING_RATIO})")
-    for failure in failures:
-        print(f"FAIL {failure}")
-    if not failures:
-        print("PASS: keyword, PII, mixed-language, load and streaming targets met, cost linear in text length")
-    return 1 if failures else 0
+    return verdict(failures, "keyword, PII, mixed-language, load and streaming targets met, cost linear in text length")
 
 
 if __name__ == "__main__":

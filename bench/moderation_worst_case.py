@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.moderation_speed import BENCH_KEY, _luhn_card, keywords
+from bench.verdict import verdict
 from dify_extension.endpoint import Endpoint
 from dify_extension.keys import ApiKeyCache
 from dify_extension.protocol import Point
@@ -173,11 +174,7 @@ def main() -> int:
         failures.append(f"worst case {worst * ms:.1f} ms over the budget of {budget * ms:.0f} ms")
     if refused > budget:
         failures.append(f"refusing the largest request took {refused * ms:.1f} ms, over {budget * ms:.0f} ms")
-    for failure in failures:
-        print(f"FAIL {failure}")
-    if not failures:
-        print("PASS: the worst case of the largest accepted request is within its share of the timeout")
-    return 1 if failures else 0
+    return verdict(failures, "the worst case of the largest accepted request is within its share of the timeout")
 
 
 if __name__ == "__main__":
