@@ -410,3 +410,69 @@ def test_isbns_postcodes_and_uuids_are_no_pii(text: str) -> None:
 
 def test_an_international_number_may_end_in_a_one_digit_extension() -> None:
     assert found("phone", "Zentrale +49 30 1234567-0, danke") == ["+49 30 1234567-0"]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # Faker's en_US formats: the extension glued on with an "x".
+        ("call 001-949-274-6507x5291 today", "001-949-274-6507x5291"),
+        ("call +1-486-366-6176x03137 today", "+1-486-366-6176x03137"),
+        ("call (937)728-9905x9582 today", "(937)728-9905x9582"),
+        ("call 687.816.1682x8126 today", "687.816.1682x8126"),
+        ("call +90(483)040-1198x0364 today", "+90(483)040-1198x0364"),
+        ("电话(937)728-9905X9582谢谢", "(937)728-9905X9582"),
+        # After a space, with "x" or "ext", any case, with or without a dot.
+        ("call 415-555-0100 x123.", "415-555-0100 x123"),
+        ("call 415-555-0100 ext 123, thanks", "415-555-0100 ext 123"),
+        ("call 415-555-0100 Ext. 123 today", "415-555-0100 Ext. 123"),
+        ("call 415-555-0100 EXT.123 today", "415-555-0100 EXT.123"),
+        ("call +44 20 7946 0958 ext 123456", "+44 20 7946 0958 ext 123456"),
+        # A number found among others in a run takes its extension too.
+        ("pay 100 415-555-0100x12 now", "415-555-0100x12"),
+        # The international call prefix 00, then the country code 1 and a NANP number.
+        ("call 001-949-274-6507 today", "001-949-274-6507"),
+    ],
+)
+def test_a_phone_number_is_masked_with_its_extension(text: str, number: str) -> None:
+    assert found("phone", text) == [number]
+    masked = [text[start:end] for _, start, end in PiiFinder(PII_TYPES).find(text)]
+    assert masked == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "phones"),
+    [
+        ("415-555-0100x-ray", []),  # glued to a word: a code, as before
+        ("415-555-0100xbox", []),
+        ("415-555-0100extension", []),
+        ("415-555-0100x1234567", []),  # seven digits are no extension
+        ("415-555-0100x12-ab", []),  # an extension does not run on into a code
+        ("415-555-0100 x-ray", ["415-555-0100"]),  # a word after a space does not join the number
+        ("415-555-0100 xbox", ["415-555-0100"]),
+        ("415-555-0100 ext 12a", ["415-555-0100"]),
+        ("415-555-0100 ext", ["415-555-0100"]),
+        ("415-555-0100 x 12", ["415-555-0100"]),
+        ("123-4567x89", []),  # no phone number without its extension: none with it
+        ("115-555-0100x12", []),
+    ],
+)
+def test_words_after_a_phone_number_are_no_extension(text: str, phones: list[str]) -> None:
+    assert found("phone", text) == phones
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["4111111111111111x123", "4111 1111 1111 1111x12", "DE89 3704 0044 0532 0130 00x12", "078-05-1120x12"],
+)
+def test_only_phone_numbers_take_an_extension(text: str) -> None:
+    assert PiiFinder(PII_TYPES).find(text) == []
+
+
+def test_an_extension_streamed_in_later_chunks_joins_the_number() -> None:
+    """The verdicts kept per run read the characters after it: a longer text sees the extension."""
+    finder = PiiFinder(PII_TYPES)
+    text = "call 415-555-0100 ext. 123456 today"
+    spans = [[text[start:end] for _, start, end in finder.find(text[:stop])] for stop in range(17, len(text) + 1)]
+    assert spans[0] == ["415-555-0100"]
+    assert spans[-1] == ["415-555-0100 ext. 123456"]

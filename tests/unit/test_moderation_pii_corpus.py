@@ -20,6 +20,7 @@ import stdnum.jp.in_
 import stdnum.luhn
 import stdnum.us.ssn
 from faker import Faker
+from faker.providers.phone_number.en_US import Provider as UsPhoneFormats
 
 from moderation.matcher import CompiledPolicy
 from moderation.pii import PII_TYPES, PiiFinder, PiiType
@@ -238,6 +239,15 @@ def phones() -> Iterator[str]:
         yield f"8 {randomness.randint(3, 9)}{digits(2)} {digits(3)} {digits(4)}"
 
 
+def faker_phones(fake: Faker) -> Iterator[str]:
+    """Faker's en_US formats, with extensions ("001-949-274-6507x5291"); not the bare ten digits, which the docs say
+    are left alone."""
+    generator = fake["en_US"]
+    for phone_format in dict.fromkeys(UsPhoneFormats.formats):
+        if phone_format.strip("$#"):
+            yield from (generator.numerify(phone_format) for _ in range(5))
+
+
 def aws_key_ids() -> Iterator[str]:
     randomness = random.Random(SEED)
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -263,6 +273,7 @@ def valid_values(fake: Faker) -> Iterator[tuple[PiiType, str]]:
     yield from (("jp_my_number", number) for number in my_numbers())
     yield from (("email", address) for address in emails(fake))
     yield from (("phone", number) for number in phones())
+    yield from (("phone", number) for number in faker_phones(fake))
     yield from (("aws_access_key_id", key) for key in aws_key_ids())
     yield from ip_addresses(fake)
 

@@ -373,6 +373,11 @@ def _dashed_to_letters(text: str, first: int, last: int) -> bool:
     )
 
 
+# A phone number's extension, glued ("x5291") or after a space (" x123", " ext 123", " ext. 123", " ext.123"): part
+# of the number. It ends where no Latin letter, digit or dashed or dotted code goes on ("x-ray", "xbox" are none).
+_EXTENSION = r"(?:x| x| ext(?:\. ?| ))\d{1,6}(?![A-Za-z0-9_]|[.-][A-Za-z0-9_])"
+_AFTER_RUN = 14  # characters after a run that its verdict reads: the longest extension, " ext. 123456", and 2 more
+
 # A code's letters and digits joined by dashes, ending (starting) with the dash next to a number.
 _CODE_BEFORE = r"[A-Za-z][A-Za-z0-9_-]*-$"
 _CODE_AFTER = r"-[A-Za-z0-9_-]*[A-Za-z]"
@@ -458,10 +463,10 @@ class PiiFinder:
             start, end = run.span()
             if end - start < self._shortest_not_ipv4 and run.group().count(".") < 3:
                 continue
-            # A run's verdict depends on it and on at most two characters either side (see _numeric_at); output
+            # A run's verdict depends on it, two characters before and _AFTER_RUN after (see _numeric_at); output
             # moderation sends the same runs again with every longer text, so the verdict is kept by that window.
             lead = max(0, start - 2)
-            window = (text[lead : end + 2], start - lead, end - lead)
+            window = (text[lead : end + _AFTER_RUN], start - lead, end - lead)
             found = self._verdicts.get(window)
             if found is None:
                 if len(self._verdicts) >= MAX_CACHED_VERDICTS:
@@ -473,8 +478,8 @@ class PiiFinder:
         return tuple(self._numeric_at(text, start, end)) or tuple(self._numbers_within(text, start, text[start:end]))
 
     def _numeric_at(self, text: str, start: int, end: int) -> Iterator[tuple[PiiType, int, int]]:
-        """The types `text[start:end]` (digits at both ends) is, taking a phone's leading "+" or "(" and a Chinese
-        id's trailing "X" with it."""
+        """The types `text[start:end]` (digits at both ends) is, taking a phone's leading "+" or "(" and
+        extension ("x123", " ext. 123") and a Chinese id's trailing "X" with it."""
         before = text[start - 1] if start else " "
         if _is_latin_word(before) or (before in ".-" and not text[start - 2 : start - 1].isdigit()):
             return
@@ -491,10 +496,18 @@ class PiiFinder:
             elif pii_type == "cn_resident_id" and after in ("X", "x"):
                 last += 1
             following = text[last : last + 1]
-            if following and _is_latin_word(following):
+            glued = bool(following) and _is_latin_word(following)  # a code, unless a phone number's extension
+            if glued and pii_type != "phone":
                 continue
             candidate = text[first:last]
-            if _pattern(shape).fullmatch(candidate) and valid(candidate):
+            if not (_pattern(shape).fullmatch(candidate) and valid(candidate)):
+                continue
+            extension = (
+                _pattern(_EXTENSION, re.IGNORECASE | re.ASCII).match(text, last) if pii_type == "phone" else None
+            )
+            if extension is not None:
+                yield pii_type, first, extension.end()
+            elif not glued:
                 yield pii_type, first, last
 
     def _numbers_within(self, text: str, offset: int, run: str) -> list[tuple[PiiType, int, int]]:
