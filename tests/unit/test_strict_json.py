@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from dify_extension.strict_json import loads
+from dify_extension.strict_json import NestedTooDeeply, loads
 
 NOT_JSON = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1E+0400", "9" * 309 + ".5", "1" * 400 + "e-10"]
 
@@ -16,8 +16,9 @@ NOT_JSON = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1E+0400", "9" * 
 @pytest.mark.parametrize("as_bytes", [False, True])
 def test_numbers_json_does_not_have_are_refused_however_deep(number: str, as_bytes: bool) -> None:
     text = f'{{"a": [1, {{"b": [{number}]}}], "c": "x"}}'
-    with pytest.raises(ValueError, match=r"^(?!.*recursion limit)"):
+    with pytest.raises(ValueError, match=r"^(?!.*recursion limit)") as refused:
         loads(text.encode() if as_bytes else text)
+    assert not isinstance(refused.value, NestedTooDeeply)
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,7 @@ def test_json_is_read_as_it_is(text: str, value: object) -> None:
 
 
 def test_nesting_past_the_parsers_limit_says_so() -> None:
-    with pytest.raises(ValueError, match="recursion limit"):
+    with pytest.raises(NestedTooDeeply, match="recursion limit"):
         loads("[" * 10_000 + "]" * 10_000)
 
 

@@ -341,9 +341,9 @@ class HttpTool(RetryingTool):
                 opened.close()
         try:
             return strict_json.loads(content)  # NaN, Infinity and 1e400 too are not JSON
-        except ValueError as error:
-            if "recursion limit" in str(error):
-                raise ToolFailure("upstream response nested too deeply") from None
+        except strict_json.NestedTooDeeply:
+            raise ToolFailure("upstream response nested too deeply") from None
+        except ValueError:
             raise ToolFailure("upstream response is not JSON") from None
 
 

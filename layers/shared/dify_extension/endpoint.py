@@ -234,9 +234,10 @@ class Endpoint:
             raise HttpError(400, "empty body; expected a JSON object", "bad_request")
         try:
             document = strict_json.loads(body)
-        except ValueError as error:
-            message = "body is nested too deeply" if "recursion limit" in str(error) else "body is not valid JSON"
-            raise HttpError(400, message, "bad_request") from None
+        except strict_json.NestedTooDeeply:
+            raise HttpError(400, "body is nested too deeply", "bad_request") from None
+        except ValueError:
+            raise HttpError(400, "body is not valid JSON", "bad_request") from None
         try:
             return ExtensionRequest.model_validate(document)
         except ValidationError as error:

@@ -15,9 +15,18 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789E", b"0000000000e")
 _MAY_OVERFLOW = (b"e000", b"e+000", b"0" * 309)
 
 
+class NestedTooDeeply(ValueError):
+    """The JSON nests deeper than the parser follows (its message is the parser's, naming its recursion limit)."""
+
+
 def loads(data: str | bytes) -> Any:
-    """The value `data` holds; ValueError if it is not JSON (its message has "recursion limit" if nested too deeply)."""
-    value = from_json(data, allow_inf_nan=False)
+    """The value `data` holds; ValueError if it is not JSON, NestedTooDeeply if it nests too deeply."""
+    try:
+        value = from_json(data, allow_inf_nan=False)
+    except ValueError as error:
+        if "recursion limit" in str(error):
+            raise NestedTooDeeply(str(error)) from None
+        raise
     text = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     shape = text.translate(_DIGITS_AS_ZERO)
     if any(needle in shape for needle in _MAY_OVERFLOW) and not _finite(value):
