@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("file", metavar="FILE", type=Path, help="the JSON file to check")
     arguments = parser.parse_args(argv)
     try:
-        kind, config = load(arguments.file)
+        kind, config, _content = load(arguments.file)
     except ConfigFileError as error:
         return cli.fail(str(error))
     print(f"{arguments.file}: a valid {kind.label}\n{summary(config)}")

@@ -93,17 +93,17 @@ def _read(path: Path) -> tuple[bytes, Any]:
         raise ConfigFileError(f"{path}: (top level): Invalid JSON: {error}") from None
 
 
-def load(path: Path) -> tuple[ConfigKind, BaseModel]:
-    """The file, loaded exactly as the function loads it at start (same checks, same messages), and its kind.
-    ConfigFileError naming the file and every bad place."""
+def load(path: Path) -> tuple[ConfigKind, BaseModel, bytes]:
+    """The file, loaded exactly as the function loads it at start (same checks, same messages), its kind, and the
+    bytes that were checked. ConfigFileError naming the file and every bad place."""
     content, document = _read(path)
     kind = kind_of(document, str(path))
     if kind is not None:
-        return kind, parse_config(kind.model, content, str(path))
+        return kind, parse_config(kind.model, content, str(path)), content
     problems = []
     for candidate in KINDS:
         try:
-            return candidate, parse_config(candidate.model, content, str(path))
+            return candidate, parse_config(candidate.model, content, str(path)), content
         except ConfigFileError as error:
             problems.append(str(error))
     # A tools file needs "tools": without it, the policy's problems are the ones that matter.

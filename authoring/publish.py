@@ -77,11 +77,12 @@ def publish(session: Any, path: Path, stack: str, *, dry_run: bool) -> str:
     """What was done (or would be, `dry_run`). ConfigFileError for an invalid file, PublishError otherwise."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when publishing
 
-    kind, _config = load(path)
-    content = path.read_text(encoding="utf-8")
+    kind, _config, checked = load(path)
+    content = checked.decode("utf-8")  # what was checked is what is written, even if the file changes meanwhile
     parameters = stack_parameters(session.client("cloudformation"), stack)
     parameter, store = target_of(kind, stack, parameters)
-    where = f"ssm:{store}" if parameter.endswith("SsmParameter") else store
+    to_ssm = parameter == kind.parameters[0]
+    where = f"ssm:{store}" if to_ssm else store
     ttl = parameters.get("ConfigTtlSeconds", DEFAULT_TTL_SECONDS)
     if dry_run:
         return (
@@ -89,7 +90,7 @@ def publish(session: Any, path: Path, stack: str, *, dry_run: bool) -> str:
             "Dry run: nothing written."
         )
     try:
-        if parameter.endswith("SsmParameter"):
+        if to_ssm:
             write_ssm(session, store, content)
         else:
             write_s3(session, store, content)

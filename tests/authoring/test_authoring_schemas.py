@@ -62,7 +62,7 @@ def test_check_mode_fails_when_a_committed_schema_is_stale(
 @pytest.mark.parametrize("path", CONFIG_FILES, ids=lambda path: path.name)
 def test_bundled_and_example_files_point_at_their_schema_and_validate(path: Path) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
-    kind, _ = load(path)
+    kind, _, _ = load(path)
     assert (path.parent / document["$schema"]).resolve() == kind.schema_path
     assert schema_errors(kind, document) == []
 
