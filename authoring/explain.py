@@ -53,9 +53,9 @@ def stage_source(policy: ModerationPolicy, app_id: str, stage: Stage) -> str:
     return f"no {stage} stage (everything passes the policy's rules)"
 
 
-def matches(policy: ModerationPolicy, app_id: str, stage: Stage, texts: Mapping[str, str]) -> list[Match]:
+def matches(policy: CompiledPolicy, app_id: str, stage: Stage, texts: Mapping[str, str]) -> list[Match]:
     """Every rule match in `texts` (by key: "query", "inputs.NAME", "text"), in text order then rule order."""
-    chosen = CompiledPolicy(policy).stage(app_id, stage)
+    chosen = policy.stage(app_id, stage)
     if chosen is None:
         return []
     found = []

@@ -12,19 +12,18 @@ from authoring.configs import load_policy
 from authoring.explain import describe, matches, stage_source
 from dify_extension.config_files import ConfigFileError
 from dify_extension.protocol import ModerationInputParams, ModerationOutputParams
-from moderation.decision import Decision, decide_input, decide_output, strings_in
+from moderation.decision import Decision, decide_input, decide_output, hit_id, input_texts
 from moderation.detectors import detectors_from_environment
 from moderation.matcher import CompiledPolicy
-from moderation.policy import ModerationPolicy
 
 
-def _report(policy: ModerationPolicy, app_id: str, decision: Decision, texts: dict[str, str]) -> list[str]:
-    lines = [f"policy: {stage_source(policy, app_id, decision.stage)}"]
+def _report(policy: CompiledPolicy, app_id: str, decision: Decision, texts: dict[str, str]) -> list[str]:
+    lines = [f"policy: {stage_source(policy.policy, app_id, decision.stage)}"]
     found = matches(policy, app_id, decision.stage, texts)
     rule_ids = set()
     for match in found:
         lines.append(f"  {describe(match, texts[match.key])}")
-        rule_ids.add(match.rule_id if match.pii_type is None else f"{match.rule_id}/{match.pii_type}")
+        rule_ids.add(hit_id(match.rule_id, match.pii_type))
     if not found:
         lines.append("  no rule matched")
     # Hits that are not rule matches come from the AWS-managed detectors.
@@ -60,18 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.inputs and arguments.stage == "output":
         parser.error("--inputs applies to the input stage only")
     try:
-        policy = load_policy(arguments.policy)
+        policy = CompiledPolicy(load_policy(arguments.policy))
         detectors = detectors_from_environment()
     except (ConfigFileError, ValueError) as error:
         return cli.fail(str(error))
     if arguments.stage == "input":
         params = ModerationInputParams(app_id=arguments.app_id, inputs=arguments.inputs, query=arguments.text)
-        decision, answer = decide_input(CompiledPolicy(policy), params, detectors)
+        decision, answer = decide_input(policy, params, detectors)
         dumped = answer.model_dump_json()
-        texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
+        texts = input_texts(params)
     else:
         output = ModerationOutputParams(app_id=arguments.app_id, text=arguments.text)
-        decision, output_answer = decide_output(CompiledPolicy(policy), output, detectors)
+        decision, output_answer = decide_output(policy, output, detectors)
         dumped = output_answer.model_dump_json()
         texts = {"text": output.text}
     print(dumped)

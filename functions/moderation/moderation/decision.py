@@ -67,8 +67,8 @@ DEFAULT_PRESET_RESPONSES: dict[Stage, str] = {
 def decide_input(
     policy: CompiledPolicy, params: ModerationInputParams, detectors: Sequence[Detector] = ()
 ) -> tuple[Decision, ModerationInputAnswer]:
-    """Checks the query and every string in inputs (keys: "query", "inputs.<name>", see strings_in)."""
-    texts = {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
+    """Checks the query and every string in inputs (see input_texts)."""
+    texts = input_texts(params)
     stage = policy.stage(params.app_id, "input")
     refused = over_limits(policy.policy.limits, "input", stage, bool(detectors), texts.values())
     if refused is not None:
@@ -80,6 +80,17 @@ def decide_input(
         query=decision.texts["query"],
     )
     return decision, answer
+
+
+def input_texts(params: ModerationInputParams) -> dict[str, str]:
+    """The texts input moderation checks, by key: "query", and "inputs.<name>" for every string in inputs (see
+    strings_in)."""
+    return {"query": params.query, **dict(strings_in(params.inputs, "inputs"))}
+
+
+def hit_id(rule_id: str, pii_type: str | None) -> str:
+    """How a rule's hit is named in logs: its id, and for a PII rule the type that matched (`pii/email`)."""
+    return rule_id if pii_type is None else f"{rule_id}/{pii_type}"
 
 
 def decide_output(
@@ -157,7 +168,7 @@ def _apply_rules(policy: CompiledStage, texts: dict[str, str], hits: dict[str, H
         for found in policy.matcher.find(text):
             evasions.update(found.evasions)
             rule = policy.rules[found.rule]
-            rule_id = rule.id if found.pii_type is None else f"{rule.id}/{found.pii_type}"
+            rule_id = hit_id(rule.id, found.pii_type)
             hits.setdefault(rule_id, Hit(rule_id, rule.category, Action(rule.action)))
             if rule.action == "block":
                 first_block = found.rule if first_block is None else min(first_block, found.rule)
