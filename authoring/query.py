@@ -16,10 +16,7 @@ from dify_extension.config_files import ConfigFileError
 from dify_extension.endpoint import error_body
 from dify_extension.errors import InvalidRequestError, UpstreamError
 from dify_extension.protocol import ExternalDataToolParams
-
-TOOL_FAILED = "tool failed"
-"""The warning a tool logs when its upstream fails (docs/operations.md, Observability): how a fallback answer is told
-apart."""
+from external_data_tool.base import TOOL_FAILED  # how a fallback answer is told apart
 
 
 class _Failures(logging.Handler):

@@ -70,6 +70,13 @@ def request_scope(params: ExternalDataToolParams) -> Scope:
     return {"query": params.query, "app_id": params.app_id, "inputs": params.inputs}
 
 
+NO_REQUEST_VALUES: Scope = {root: {} if root == "inputs" else "" for root in REQUEST_ROOTS}
+"""Every request value empty: laid over a scope, what is left comes from fetched data alone."""
+
+TOOL_FAILED = "tool failed"
+"""The warning a tool logs when its upstream fails (docs/operations.md, Observability)."""
+
+
 class TtlCache:
     """Answers by request, each for `ttl` seconds; the least recently used goes first beyond `max_entries`."""
 
@@ -205,7 +212,7 @@ class FetchingTool(BaseTool):
 
     def _failed(self, failure: ToolFailure, scope: Scope) -> str:
         logger.warning(
-            "tool failed",
+            TOOL_FAILED,
             extra={
                 "tool": self.name,
                 "cause": failure.cause,

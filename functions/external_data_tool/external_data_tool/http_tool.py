@@ -31,7 +31,15 @@ from dify_extension.errors import InvalidRequestError
 from dify_extension.protocol import ExternalDataToolParams
 from dify_extension.secrets_manager import SecretsManagerClient, SecretsManagerError
 from dify_extension.timed_http import ResponseTooLarge, connection, read_body
-from external_data_tool.base import RetryingTool, Scope, ToolFailure, compile_at, config_error, within
+from external_data_tool.base import (
+    NO_REQUEST_VALUES,
+    RetryingTool,
+    Scope,
+    ToolFailure,
+    compile_at,
+    config_error,
+    within,
+)
 from external_data_tool.templates import NAME, REQUEST_ROOTS, TAG, Template, is_empty
 
 if TYPE_CHECKING:
@@ -193,9 +201,6 @@ class _CompiledStep:
         if (final.scheme, final.netloc) != (self.scheme, self.netloc):
             raise InvalidRequestError("a value would change the upstream's address")
         return url
-
-
-NO_REQUEST_VALUES: Scope = {"query": "", "app_id": "", "inputs": {}}
 
 
 def _path_value(text: str) -> str:
