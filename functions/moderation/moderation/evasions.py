@@ -268,7 +268,7 @@ def _reader_class(char: str) -> str:
     return "[" + "".join(re.escape(reader) for reader in sorted(chars)) + "]"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)  # ~4.4 KB each: a 10,000-keyword policy's patterns all fit, so each compiles once
 def _reading_pattern(keyword: str, whole: bool) -> re.Pattern[str]:
     """What may stand for `keyword` (folded) once single letters are joined: per letter, any character reading as
     it, repeated as the precision rules allow; white space (or none, where letters were spelled apart) for a space.
@@ -317,20 +317,21 @@ def _scripts_of(text: str) -> dict[str, int]:
     return counts
 
 
-def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
-    """The script rule: the word around `folded[start:end]` mixes scripts, or its one script is not the one most of
-    the letters around it are in (no letters around: the word is of its own language, Russian `сор` alone is no
-    `cop`)."""
-    cross = _cross_script()
+def _is_letter(char: str) -> bool:
+    """A letter for the script rule: letter-like symbols (`℮`) count as letters of their own script."""
+    return char.isalpha() or char in _cross_script()
 
-    def letter(char: str) -> bool:  # letter-like symbols (`℮`) count as letters of their own script
-        return char.isalpha() or char in cross
 
-    while start > 0 and letter(folded[start - 1]):
-        start -= 1
-    while end < len(folded) and letter(folded[end]):
-        end += 1
-    scripts = {_script(char) for char in folded[start:end] if letter(char)}
+def _not_space(char: str) -> bool:
+    return not char.isspace()
+
+
+def _look_alikes_allowed(folded: str, word: tuple[int, int]) -> bool:
+    """The script rule for `word` (the span of a match grown by the letters touching it): it mixes scripts, or its one
+    script is not the one most of the letters around it are in (no letters around: the word is of its own language,
+    Russian `сор` alone is no `cop`)."""
+    start, end = word
+    scripts = {_script(char) for char in folded[start:end] if _is_letter(char)}
     if len(scripts) != 1:
         return True
     around = _scripts_of(folded[max(0, start - SCRIPT_WINDOW) : start] + " " + folded[end : end + SCRIPT_WINDOW])
@@ -340,13 +341,53 @@ def _look_alikes_allowed(folded: str, start: int, end: int) -> bool:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _in_email(folded: str, start: int, end: int) -> bool:
-    """`folded[start:end]` lies in an e-mail address (whose @ is no letter: `ana@lima.com` is not `analima`)."""
-    while start > 0 and not folded[start - 1].isspace():
-        start -= 1
-    while end < len(folded) and not folded[end].isspace():
-        end += 1
-    return _EMAIL.search(folded, start, end) is not None
+def _in_email(folded: str, stretch: tuple[int, int]) -> bool:
+    """`stretch` (a match grown to the white space around it) holds an e-mail address (whose @ is no letter:
+    `ana@lima.com` is not `analima`)."""
+    return _EMAIL.search(folded, *stretch) is not None
+
+
+SpanCheck = Callable[[str, tuple[int, int]], bool]
+_GROWN_BY: dict[SpanCheck, Callable[[str], bool]] = {_look_alikes_allowed: _is_letter, _in_email: _not_space}
+"""What each span check grows a match by before it looks: the letters of its word, the text up to white space."""
+
+
+class _Runs:
+    """The maximal runs of characters of `text` that pass `test`, each walked once, when a position in it is first
+    asked about: many candidates in one long word cost one walk, not one each."""
+
+    __slots__ = ("_ends", "_starts", "_test", "_text")
+
+    def __init__(self, text: str, test: Callable[[str], bool]) -> None:
+        self._text = text
+        self._test = test
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def around(self, start: int, end: int) -> tuple[int, int]:
+        """`[start, end)` grown by the runs touching it on either side."""
+        text, test = self._text, self._test
+        if start > 0 and test(text[start - 1]):
+            start = self._run(start - 1)[0]
+        if end < len(text) and test(text[end]):
+            end = self._run(end)[1]
+        return start, end
+
+    def _run(self, position: int) -> tuple[int, int]:
+        """The run holding `position` (whose character passes the test)."""
+        index = bisect_right(self._starts, position) - 1
+        if index >= 0 and position < self._ends[index]:
+            return self._starts[index], self._ends[index]
+        text, test = self._text, self._test
+        start, end = position, position + 1
+        while start > 0 and test(text[start - 1]):
+            start -= 1
+        while end < len(text) and test(text[end]):
+            end += 1
+        # Runs are maximal, so a new one overlaps none already known: it goes right after those starting before it.
+        self._starts.insert(index + 1, start)
+        self._ends.insert(index + 1, end)
+        return start, end
 
 
 def _is_word(char: str) -> bool:
@@ -395,9 +436,11 @@ class Reading:
 
     __slots__ = (
         "_collapsed_adjusted",
+        "_grown",
         "_joined_adjusted",
         "_runs",
         "_spelled_apart",
+        "_verdicts",
         "candidates",
         "folded",
         "joined",
@@ -436,6 +479,9 @@ class Reading:
         # candidates -> joined, worked out only as far as the candidates checked need (most texts have none).
         self._collapsed_adjusted: list[int] = []
         self._runs: Iterator[re.Match[str]] | None = _RUNS.finditer(self.stand_ins)
+        # The span checks' runs and verdicts, worked out as candidates ask: once per word, not once per candidate.
+        self._grown: dict[SpanCheck, _Runs] = {}
+        self._verdicts: dict[tuple[SpanCheck, tuple[int, int]], bool] = {}
 
     def _to_joined(self, position: int) -> int:
         """The joined position of the character the candidate text keeps at `position` (the last of its run)."""
@@ -468,6 +514,17 @@ class Reading:
         )
         return left or right
 
+    def _verdict(self, check: SpanCheck, start: int, end: int) -> bool:
+        """`check` of `folded[start:end]` grown as the check reads it (see _GROWN_BY)."""
+        runs = self._grown.get(check)
+        if runs is None:
+            runs = self._grown[check] = _Runs(self.folded, _GROWN_BY[check])
+        key = (check, runs.around(start, end))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = check(self.folded, key[1])
+        return verdict
+
     def _to_folded(self, position: int) -> int:
         return position + bisect_right(self._joined_adjusted, position)
 
@@ -496,12 +553,12 @@ class Reading:
             real = sum(char.isalpha() for char in letters)
             if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
                 return None
-            if "@" in letters and "@" not in keyword and _in_email(self.folded, folded_start, folded_end):
+            if "@" in letters and "@" not in keyword and self._verdict(_in_email, folded_start, folded_end):
                 return None
             forms.append("leetspeak")
         # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.
         if any(char not in keyword and char not in LEET for char in letters):
-            if not _look_alikes_allowed(self.folded, folded_start, folded_end):
+            if not self._verdict(_look_alikes_allowed, folded_start, folded_end):
                 return None
             forms.append("confusable")
         return folded_start, folded_end, tuple(forms)

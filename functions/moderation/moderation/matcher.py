@@ -4,6 +4,7 @@ expressions and the PII types. Built once per policy (moderator.py compiles each
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -149,13 +150,15 @@ class StageMatcher:
 class _Matches:
     """The keyword matches of one text, by rule and original span, each with its evasion forms."""
 
-    __slots__ = ("found", "targets", "text", "view")
+    __slots__ = ("_override_ends", "found", "targets", "text", "view")
 
     def __init__(self, text: str, found: dict[tuple[int, int, int], Found], targets: list[_Target], view: View) -> None:
         self.text = text
         self.view = view
         self.found = found
         self.targets = targets
+        # The reversed spans are in order and apart: a match finds the one it may overlap by bisection.
+        self._override_ends = [last for _, last in view.reversed_spans]
 
     def add(
         self, number: int, start: int, end: int, forms: tuple[str, ...] = (), whole_words: bool | None = None
@@ -180,7 +183,8 @@ class _Matches:
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
         surface = [] if original.isascii() else surface_forms(original, target.keyword)
-        if any(first < end and start < last for first, last in self.view.reversed_spans):
+        after = bisect_right(self._override_ends, start)  # the first reversed span ending after `start`
+        if after < len(self._override_ends) and self.view.reversed_spans[after][0] < end:
             surface.append("bidi")
         return tuple(sorted({*forms, *target.forms, *surface}))
 

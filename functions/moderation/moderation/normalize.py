@@ -18,7 +18,7 @@ to its last (invisible characters inside it included, those just before or after
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache, lru_cache
 
@@ -392,19 +392,23 @@ def _in_display_order(text: str) -> View:
     reversed, as it is displayed: `\u202edab\u202c` shows, and reads, `bad`."""
     view = _by_cluster(text, fold=True)
     starts, ends = view.starts or [], view.ends or []
-    folded = view.text
+    pieces: list[str] = []
+    done = 0
     spans: list[tuple[int, int]] = []
     for match in re.finditer(f"{RIGHT_TO_LEFT_OVERRIDE}([^{_OVERRIDE_ENDS}]*)", text):
         first, last = match.span(1)
-        inside = [index for index, start in enumerate(starts) if first <= start < last]
-        if len(inside) < 2:
+        # The folded characters from this override's text: found by bisection (the overrides before it, already
+        # reversed, all come from text before `first`), so many overrides cost time linear in the text.
+        low, high = bisect_left(starts, first), bisect_left(starts, last)
+        if high - low < 2:
             continue
-        low, high = inside[0], inside[-1] + 1
-        folded = folded[:low] + folded[low:high][::-1] + folded[high:]
+        pieces += (view.text[done:low], view.text[low:high][::-1])
+        done = high
         starts[low:high] = starts[low:high][::-1]
         ends[low:high] = ends[low:high][::-1]
         spans.append((first, last))
-    return View(folded, starts, ends, tuple(spans))
+    pieces.append(view.text[done:])
+    return View("".join(pieces), starts, ends, tuple(spans))
 
 
 def has_ignored(text: str) -> bool:
