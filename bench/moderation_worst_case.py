@@ -42,6 +42,7 @@ ROUNDS = 3
 DIFY_LARGEST_CHARS = 5_900_000  # issue 9: a 5.9 MB query dense with card numbers took 4.65 s before the limit
 
 Maker = Callable[[random.Random, int], str]
+_LOOK_ALIKES = str.maketrans("aceopx", "\u0430\u0441\u0435\u043e\u0440\u0445")  # their Cyrillic look-alikes
 
 
 def _filled(piece: Callable[[int], str], chars: int) -> str:
@@ -81,6 +82,12 @@ def _cases(words: list[str]) -> dict[str, Maker]:
             lambda i: f"de{rng.randrange(10, 100)} 3704 0044 0532 0130 {rng.randrange(10, 100)} ", n
         ),
         "keyword-dense": lambda rng, n: _filled(lambda i: rng.choice(words) + " ", n),
+        # Keywords glued into one long word: every candidate asks the script rule or the e-mail check about that word.
+        "keywords with look-alike letters, one long word": lambda rng, n: _filled(
+            lambda i: rng.choice(words).translate(_LOOK_ALIKES), n
+        ),
+        "keywords with @ for a, one long word": lambda rng, n: _filled(lambda i: "@" + rng.choice(words), n),
+        "many right-to-left overrides": lambda rng, n: _filled(lambda i: f"\u202e{rng.choice(words)[::-1]}\u202c ", n),
         "regex-hostile (26 letters and ! per word)": lambda rng, n: _filled(lambda i: "a" * 26 + "! ", n),
         "regex-hostile (one long word)": lambda rng, n: "a" * (n - 1) + "!",
         "Unicode to normalise (Zalgo, half-width kana, full-width digits)": lambda rng, n: _filled(
