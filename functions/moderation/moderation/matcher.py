@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Found:
     """One match, as a tool may print it: rule number `rule` (its place in the stage's list) matched the original
     text's `[start, end)`; `pii_type` is the built-in type a PII rule found (else None); `evasions` names the evasion
-    forms a keyword match needed (normalize.EVASION_FORMS, e.g. ("confusable", "separated"); empty for a plain
+    forms a keyword match needed (listed in docs/evasions.md, e.g. ("confusable", "separated"); empty for a plain
     match, a regex or PII)."""
 
     __slots__ = ("end", "evasions", "pii_type", "rule", "start")

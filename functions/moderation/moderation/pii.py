@@ -354,7 +354,6 @@ _WIDE_SCRIPTS = "\u2e80"  # from here on: CJK radicals and ideographs, kana, Han
 # Runs of digits with at most two separators between digits ("(415) 555-0100"); a run is one candidate.
 _RUN_SEPARATORS = " ().+-"
 MAX_CACHED_VERDICTS = 4096  # numeric runs remembered per finder, a few hundred KB at most
-_RUN_SEPARATOR_SET = frozenset(_RUN_SEPARATORS)
 
 
 def _is_latin_word(char: str) -> bool:
