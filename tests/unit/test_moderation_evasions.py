@@ -171,8 +171,6 @@ SCRIPT_CASES = [
     ("de", "moerder"),
     ("de", "MOERDER"),
     ("tr", "KILIÇ"),
-    ("tr", "KİLİÇ"),
-    ("tr", "kiliç"),
     ("en", "cocain℮"),
     ("en", "¢ocain€"),
     ("en", "\u249d\u249c\u249f"),  # parenthesized letters: (b)(a)(d)
@@ -336,7 +334,8 @@ def test_defects_of_issue_8_through_a_policy() -> None:
     assert blocked("co\u0345ntraband")
     assert blocked("co\u1ab0ntra\u1dc0ba\u20d2nd\ufe20")
     assert blocked("KILIÇ")
-    assert blocked("KİLİÇ")
+    assert not blocked("KİLİÇ")  # İ is the capital of i, and `ı` and `i` are two letters (issue 14)
+    assert not blocked("kiliç")
     assert not blocked("हथयार")
 
 
@@ -433,12 +432,16 @@ def test_a_leet_symbol_glued_to_a_letter_spelled_apart_is_still_read_as_a_letter
         ("s-c-h-e-i-ß-e", "word"),
         ("S C H E I ß E", "word"),
         ("s c h e i ẞ e", "word"),
-        ("s c h e i s s e", "word"),
         ("s t r a ß e", "part"),
     ],
 )
 def test_sharp_s_spelled_apart_is_one_letter(text: str, rule: str) -> None:
     assert (rule, text, ("separated",)) in caught(f"das ist {text} hier")[-1:]
+
+
+def test_a_keyword_sharp_s_may_be_written_ss() -> None:
+    assert ("word", "s c h e i s s e", ("eszett", "separated")) in caught("das ist s c h e i s s e hier")
+    assert ("word", "Scheisse", ("eszett",)) in caught("das ist Scheisse")
 
 
 def test_sharp_s_is_one_letter_a_whole_word_cannot_end_inside_it() -> None:
@@ -515,10 +518,14 @@ _EVASIVE_PIECES = [
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(_EVASIVE_PIECES), min_size=1, max_size=12).map("".join))
 def test_a_match_span_holds_exactly_what_matched(text: str) -> None:
-    """Every keyword match lies within the text, and the characters of its span alone match the same rule again."""
+    """Every keyword match lies within the text, and the characters of its span alone match the same rule again (an
+    accent that decorates a word needs text without accents around it to say so: there, in such text)."""
     for found in found_in(text):
         assert 0 <= found.start < found.end <= len(text)
-        assert found.rule in {again.rule for again in found_in(text[found.start : found.end])}, found
+        alone = text[found.start : found.end]
+        if "accents" in found.evasions:
+            alone = f"we read {alone} here"
+        assert found.rule in {again.rule for again in found_in(alone)}, found
 
 
 # What spelled-apart runs are made of in every script, to alternate: single letters, letters with marks (Hindi,

@@ -31,10 +31,19 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 
-from moderation.normalize import View, has_ignored, mark_count, one_to_one_folds, other_planes
+from moderation.normalize import TATWEEL, View, has_ignored, one_to_one_folds, other_planes
 
 LONG_KEYWORD = 6
 """Letters a keyword needs before a doubled letter in the text may stand for its single one."""
+
+MIN_JOINED = 3
+"""Letters a keyword needs before letters spelled apart may be joined into it: `il y a` is no `ya`, `a.k.a` no `ak`."""
+
+MIN_LEET = 3
+"""Letters a keyword needs before a leet symbol may stand for one of them: `4k` and `4g` are no `ak` and `ag`."""
+
+_NUMBER_WITH_UNIT = re.compile(r"\d{2,}[^\W\d_]")
+"""A number of two or more digits and the letters of its unit (`80mb` is no `bomb`, `13ss` no `bess`)."""
 
 SCRIPT_WINDOW = 200
 """Characters either side of a word that say which script the text around it is in."""
@@ -53,7 +62,6 @@ _SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9]([^a-z0-9]{1,5}[a-z0-9](?:[
 _SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
-_WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 
 
 # A leet symbol or digit glued to one side of a single letter, with no letter or digit on its other side (`d!`,
@@ -106,7 +114,7 @@ def _marks() -> str:
 # next by the separators evaders use (not the commas and colons of a sentence: `好，的` is two clauses) is "spelled
 # apart" even where other characters touch it on its outer side.
 _IDEOGRAPHIC = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-_IDEOGRAPHIC_SEPARATOR = "[\\s.\\-_*/~|+=\u00b7\u2022\u30fb]"
+_IDEOGRAPHIC_SEPARATOR = "[\\s.\\-_*/~|+=\u00b7\u2010-\u2015\u2022\u2212\u301c\u3030\u30fb]"  # and Unicode dashes
 
 
 # A character's kinds, for the spelled-apart runs of other text (bits of one ASCII character: see _kind): a letter
@@ -227,7 +235,7 @@ def _skeleton(char: str) -> str:
 def _coarse_char(char: str) -> str:
     stand_in = char if char.isascii() else _skeleton(char)  # no ASCII letter imitates another: no table needed
     stand_in = LEET.get(stand_in, stand_in)[0]
-    if stand_in in _WHITE_SPACE:
+    if stand_in.isspace():
         return " "
     return "i" if stand_in == "l" else stand_in
 
@@ -242,7 +250,8 @@ def _ascii_coarse() -> dict[int, str]:
 def _coarse_table() -> list[int]:
     """For other text: a table indexed by code point (what str.translate reads fastest), made on first use."""
     table = list(range(0x10000))
-    for char in [*map(chr, range(128)), *_cross_script(), *LEET]:
+    spaces = [char for char in map(chr, range(0x80, 0x10000)) if char.isspace()]  # U+2028, the Ogham space ...
+    for char in [*map(chr, range(128)), *spaces, *_cross_script(), *LEET]:
         table[ord(char)] = ord(_coarse_char(char))
     return table
 
@@ -263,32 +272,93 @@ def _readers() -> dict[str, frozenset[str]]:
     return {reading: frozenset(chars) for reading, chars in readers.items()}
 
 
-def _reader_class(char: str) -> str:
-    chars = {char, *_readers().get(_skeleton(char), ())}
-    return "[" + "".join(re.escape(reader) for reader in sorted(chars)) + "]"
+@lru_cache(maxsize=1024)
+def _readers_of(char: str) -> frozenset[str]:
+    """Every character that may stand for `char` (a folded letter): itself, its look-alikes, its leet symbols."""
+    return frozenset({char, *_readers().get(_skeleton(char), ())})
 
 
-@lru_cache(maxsize=16_384)  # ~4.4 KB each: a 10,000-keyword policy's patterns all fit, so each compiles once
-def _reading_pattern(keyword: str, whole: bool) -> re.Pattern[str]:
-    """What may stand for `keyword` (folded) once single letters are joined: per letter, any character reading as
-    it, repeated as the precision rules allow; white space (or none, where letters were spelled apart) for a space.
-    Unless `whole` (a whole-word rule), the first and last letters may be repeated any number of times: the match
-    lies inside a longer run, as a keyword may lie inside a longer word."""
-    letters = len(keyword.replace(" ", ""))
-    runs = [match.group() for match in re.finditer(r"(.)\1*", keyword, re.DOTALL)]
-    parts: list[str] = []
-    for index, run in enumerate(runs):
-        if run[0] == " ":
-            parts.append(r"\s*")
-            continue
-        unit, count = _reader_class(run[0]), len(run)
-        if not whole and index in (0, len(runs) - 1):
-            parts.append(f"{unit}{{{count},}}")
-        elif count == 1:
-            parts.append(f"{unit}+" if letters >= LONG_KEYWORD else f"{unit}(?:{unit}{{2,}})?")
-        else:
-            parts.append(f"{unit}{{{count},}}")
-    return re.compile("".join(parts))
+_WRITTEN_PER_LETTER = 16
+"""How long a candidate may be, per letter of its keyword (plus a margin): no one reads a keyword out of hundreds of
+characters, and the bound keeps each check's work small whatever the text."""
+
+
+class Spelling:
+    """How `keyword` (folded) may be written once single letters are joined: per run of one letter, any character
+    that reads as it, repeated as the precision rules allow; white space (or none, where letters were spelled apart)
+    for a space. Unless `whole` (a whole-word rule), the first and last letters may be repeated any number of times:
+    the match lies inside a longer run, as a keyword may lie inside a longer word. Plain Python, no pattern to
+    compile: a policy of 10,000 keywords costs nothing until a candidate of a keyword comes, then microseconds."""
+
+    __slots__ = ("letters", "runs")
+
+    def __init__(self, keyword: str, whole: bool) -> None:
+        self.letters = len(keyword.replace(" ", ""))
+        found = [(match.start(), match.group()) for match in re.finditer(r"(.)\1*", keyword, re.DOTALL)]
+        # (where the run starts in the keyword, its length, its readers or None for white space, the fewest times
+        # it may be written, whether twice is refused: a short keyword's single letter doubled is another word)
+        self.runs: list[tuple[int, int, frozenset[str] | None, int, bool]] = []
+        for index, (at, run) in enumerate(found):
+            if run[0] == " ":
+                self.runs.append((at, len(run), None, 0, False))
+            elif (not whole and index in (0, len(found) - 1)) or len(run) > 1:
+                self.runs.append((at, len(run), _readers_of(run[0]), len(run), False))
+            else:
+                self.runs.append((at, 1, _readers_of(run[0]), 1, self.letters < LONG_KEYWORD))
+
+    def align(self, written: str) -> list[int] | None:
+        """Which keyword character each character of `written` stands for (-1: white space), or None if `written`
+        is not a spelling of the keyword. Dynamic programming over the runs, each in time linear in `written`."""
+        length = len(written)
+        if length > _WRITTEN_PER_LETTER * self.letters + 64:
+            return None
+        back: list[dict[int, int]] = [{0: 0}]  # per run done: where its match may end -> where it started
+        for _, _, readers, fewest, no_double in self.runs:
+            ends = _run_ends(written, sorted(back[-1]), readers, fewest, no_double)
+            if not ends:
+                return None
+            back.append(ends)
+        if length not in back[-1]:
+            return None
+        aligned = [0] * length
+        end = length
+        for index in range(len(self.runs) - 1, -1, -1):
+            at, size, readers, _, _ = self.runs[index]
+            start = back[index + 1][end]
+            for position in range(start, end):
+                aligned[position] = -1 if readers is None else at + min(position - start, size - 1)
+            end = start
+        return aligned
+
+
+def _run_ends(
+    written: str, starts: list[int], readers: frozenset[str] | None, fewest: int, no_double: bool
+) -> dict[int, int]:
+    """Where a run of one keyword letter (`readers`: the characters that read as it; None: white space) may end in
+    `written` if it starts at one of `starts` (sorted), each end with a start that reaches it. Each stretch of readers
+    is walked once: the ends from its first start cover those of the later ones."""
+    length = len(written)
+    ends: dict[int, int] = {}
+    stretch_end = -1
+    for start in starts:
+        if start >= stretch_end:  # a new stretch of this run's readers (an earlier one covers the rest)
+            stretch_end = start
+            while stretch_end < length and (
+                written[stretch_end].isspace() if readers is None else written[stretch_end] in readers
+            ):
+                stretch_end += 1
+        if no_double and start + 1 <= stretch_end:
+            ends.setdefault(start + 1, start)
+        for end in range(start + (3 if no_double else fewest), stretch_end + 1):
+            if end in ends:
+                break
+            ends[end] = start
+    return ends
+
+
+@lru_cache(maxsize=16_384)
+def spelling(keyword: str, whole: bool) -> Spelling:
+    return Spelling(keyword, whole)
 
 
 # Scripts whose letters imitate each other, by code point ranges (Unicode blocks).
@@ -348,6 +418,9 @@ def _in_email(folded: str, stretch: tuple[int, int]) -> bool:
 
 
 SpanCheck = Callable[[str, tuple[int, int]], bool]
+Checked = tuple[int, int, tuple[str, ...], tuple[tuple[int, int], ...]]
+"""A candidate read as a keyword: its span in the folded text, its evasion forms, and per letter (folded position,
+the keyword character it stands for)."""
 _GROWN_BY: dict[SpanCheck, Callable[[str], bool]] = {_look_alikes_allowed: _is_letter, _in_email: _not_space}
 """What each span check grows a match by before it looks: the letters of its word, the text up to white space."""
 
@@ -391,14 +464,37 @@ class _Runs:
 
 
 def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
+    """A letter, digit, `_` or mark: a vowel sign is part of its word (Hindi `होगा` is one word, not `हो` + `गा`)."""
+    return char.isalnum() or char == "_" or (not char.isascii() and _is_mark(char))
+
+
+@lru_cache(maxsize=4096)
+def _is_mark(char: str) -> bool:
+    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
+
+    return unicodedata.category(char).startswith("M")
+
+
+# Scripts written without spaces between words: kana, CJK ideographs, Thai, Lao, Myanmar, Khmer. Where text changes
+# between one of them and another script, a word ends (`你真是个shit`: `shit` is a whole word).
+_SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+                        "\u4e00-\u9fff\uf900-\ufaff]")  # fmt: skip
+
+
+def glued(before: str, after: str) -> bool:
+    """`before` and `after`, side by side, are of one word: both word characters (see _is_word), and not one of a
+    script written without spaces next to one of another script."""
+    if not (_is_word(before) and _is_word(after)):
+        return False
+    spaceless = _SPACELESS.match
+    return before.isascii() == after.isascii() or (spaceless(before) is None) == (spaceless(after) is None)
 
 
 def whole_word(text: str, start: int, end: int) -> bool:
     """No word character glued to either end of `text[start:end]` (an end that is not itself a word character, e.g.
     a keyword ending in "!", needs no boundary)."""
-    left_glued = start > 0 and _is_word(text[start]) and _is_word(text[start - 1])
-    right_glued = end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
+    left_glued = start > 0 and glued(text[start - 1], text[start])
+    right_glued = end < len(text) and glued(text[end - 1], text[end])
     return not (left_glued or right_glued)
 
 
@@ -430,6 +526,36 @@ def _without(text: str, positions: list[int]) -> str:
     return "".join(pieces) + text[done:]
 
 
+# Single letters with the same leet symbol between each (`s!h!i!t`, `c|o|c|a|i|n|e`, `c@o@c@a@i@n@e`): there the
+# symbol is a separator, not a letter. Three letters at least, no letter or digit glued on either end.
+_SYMBOL_SEPARATED = re.compile(
+    "(?<![^\\W_])[^\\W\\d_](" + "|".join(re.escape(symbol) for symbol in LEET if not symbol.isalnum()) + ")"
+    "[^\\W\\d_](?:\\1[^\\W\\d_])+(?![^\\W_])"
+)
+_SYMBOLS = frozenset(symbol for symbol in LEET if not symbol.isalnum())
+
+
+def _symbol_separators(folded: str) -> list[int]:
+    """Where a leet symbol separates letters spelled apart (_SYMBOL_SEPARATED), in order."""
+    if _SYMBOLS.isdisjoint(folded):
+        return []
+    return [
+        match.start() + offset
+        for match in _SYMBOL_SEPARATED.finditer(folded)
+        for offset in range(1, match.end() - match.start(), 2)
+    ]
+
+
+def _with_separators(text: str, positions: list[int], separator: str) -> str:
+    """`text` with the characters at `positions` replaced by `separator`."""
+    if not positions:
+        return text
+    characters = list(text)
+    for position in positions:
+        characters[position] = separator
+    return "".join(characters)
+
+
 class Reading:
     """A folded text as the evasion checks read it: `candidates` for the coarse automaton, and `check` to accept a
     candidate for one keyword, with the span in the folded text it covers and the evasion forms it needed."""
@@ -453,14 +579,16 @@ class Reading:
         self.folded = folded
         ascii = folded.isascii()
         # What the runs are found in, after a space (a run may start the text).
+        symbols = _symbol_separators(folded)
         if ascii:
-            stand_ins = folded.translate(_ascii_coarse())
+            stand_ins = _with_separators(folded.translate(_ascii_coarse()), symbols, ".")
             scanned = " " + stand_ins
             runs_read = _as_runs_read(scanned, folded, one_letter, " ")
             runs, separators = _SPELLED_APART_ASCII.finditer(runs_read), _SEPARATORS_ASCII
         else:
             # `read` holds each character's fold, stand-in and kinds.
             stand_ins, kinds = _stand_ins_and_kinds(folded) if read is None else (read[1::3], read[2::3])
+            stand_ins, kinds = _with_separators(stand_ins, symbols, "."), _with_separators(kinds, symbols, _kind("."))
             scanned = _kind(" ") + kinds
             runs_read = _as_runs_read(scanned, folded, one_letter, _kind(","))  # no separator of ideographs
             runs, separators = _spelled_apart().finditer(runs_read), _spelled_apart().separators
@@ -500,19 +628,32 @@ class Reading:
         between in the folded text (a one-letter word spelled apart with the match is a word of its own: `a s h i t`
         is `a shit`)."""
         joined, to_folded = self.joined, self._to_folded
+        if self._inside_run(start, -1) or self._inside_run(end - 1, 1):
+            return True
         left = (
             start > 0
-            and _is_word(joined[start - 1])
-            and (_is_word(joined[start]) or joined[start] in LEET)
+            and (glued(joined[start - 1], joined[start]) or (_is_word(joined[start - 1]) and joined[start] in LEET))
             and to_folded(start) == to_folded(start - 1) + 1
         )
         right = (
             end < len(joined)
-            and _is_word(joined[end])
-            and (_is_word(joined[end - 1]) or joined[end - 1] in LEET)
+            and (glued(joined[end - 1], joined[end]) or (_is_word(joined[end]) and joined[end - 1] in LEET))
             and to_folded(end) == to_folded(end - 1) + 1
         )
         return left or right
+
+    def _inside_run(self, edge: int, step: int) -> bool:
+        """More than one letter of a run of letters spelled apart lies beyond the match's `edge` letter (in the
+        `step` direction): a whole word may start or end inside a run only beside a one-letter word (`what a s h i
+        t`), not inside a longer word spelled apart (`C L A S S` holds no `ass`)."""
+        joined, to_folded = self.joined, self._to_folded
+        beyond, further = edge + step, edge + 2 * step
+        return (
+            0 <= further < len(joined)
+            and _is_word(joined[beyond])
+            and _is_word(joined[further])
+            and to_folded(beyond) != to_folded(edge) + step
+        )
 
     def _verdict(self, check: SpanCheck, start: int, end: int) -> bool:
         """`check` of `folded[start:end]` grown as the check reads it (see _GROWN_BY)."""
@@ -528,20 +669,24 @@ class Reading:
     def _to_folded(self, position: int) -> int:
         return position + bisect_right(self._joined_adjusted, position)
 
-    def check(self, start: int, end: int, keyword: str, whole: bool) -> tuple[int, int, tuple[str, ...]] | None:
-        """The candidate `candidates[start:end]` read as `keyword` (folded): its span in the folded text and its
-        evasion forms, or None if it is not one (or is the keyword itself, which the plain automaton finds)."""
+    def check(self, start: int, end: int, keyword: str, whole: bool) -> Checked | None:
+        """The candidate `candidates[start:end]` read as `keyword` (folded): its span in the folded text, its
+        evasion forms and which keyword character each of its letters stands for; or None if it is not one (or is
+        the keyword itself, which the plain automaton finds)."""
         first = self._to_joined(start - 1) + 1 if start > 0 else 0
         last = self._to_joined(end - 1) + 1
         written = self.joined[first:last]
         folded_start, folded_end = self._to_folded(first), self._to_folded(last - 1) + 1
         if self.folded[folded_start:folded_end] == keyword:
             return None
-        match = _reading_pattern(keyword, whole).fullmatch(written)
-        if match is None or (whole and self._glued(first, last)):
+        aligned = spelling(keyword, whole).align(written)
+        if aligned is None or (whole and self._glued(first, last)):
             return None
         forms: list[str] = []
+        size = len(keyword.replace(" ", ""))
         if bisect_right(self._spelled_apart, folded_end) > bisect_right(self._spelled_apart, folded_start):
+            if size < MIN_JOINED and _SPACELESS.search(keyword) is None:  # an ideograph or kana is a word or syllable
+                return None
             forms.append("separated")
         spaced = re.search(r"\s", written) is not None
         if spaced != (" " in keyword) or re.search(r"\s\s|[^\S ]", written):
@@ -550,10 +695,7 @@ class Reading:
         if len(letters) > len(keyword.replace(" ", "")):
             forms.append("repeated")
         if any(char in LEET and char not in keyword for char in letters):
-            real = sum(char.isalpha() for char in letters)
-            if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
-                return None
-            if "@" in letters and "@" not in keyword and self._verdict(_in_email, folded_start, folded_end):
+            if not self._leet_allowed(letters, written, keyword, (folded_start, folded_end)):
                 return None
             forms.append("leetspeak")
         # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.
@@ -561,7 +703,20 @@ class Reading:
             if not self._verdict(_look_alikes_allowed, folded_start, folded_end):
                 return None
             forms.append("confusable")
-        return folded_start, folded_end, tuple(forms)
+        to_folded = self._to_folded
+        pairs = tuple((to_folded(first + at), index) for at, index in enumerate(aligned) if index >= 0)
+        return folded_start, folded_end, tuple(forms), pairs
+
+    def _leet_allowed(self, letters: list[str], written: str, keyword: str, span: tuple[int, int]) -> bool:
+        """Leet symbols may stand for letters here: two real letters in the match, or one and no more digits (`1337`,
+        `4x4`, `h2o` stay numbers), a keyword of MIN_LEET letters or more, no number with its unit (`80mb`), and no
+        `@` of an e-mail address."""
+        real = sum(char.isalpha() for char in letters)
+        if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
+            return False
+        if len(keyword.replace(" ", "")) < MIN_LEET or _NUMBER_WITH_UNIT.match(written):
+            return False
+        return not ("@" in letters and "@" not in keyword and self._verdict(_in_email, *span))
 
 
 _KATAKANA = re.compile("[\u30a1-\u30fa\uff66-\uff9d]")
@@ -596,8 +751,8 @@ def surface_forms(original: str, keyword: str) -> list[str]:
         "[\U0001f100-\U0001f1ff]", original
     ):
         forms.append("width")
-    if mark_count(original) > mark_count(keyword):
-        forms.append("marks")
+    if TATWEEL in original and TATWEEL not in keyword:
+        forms.append("marks")  # the other marks: accents.compare, letter by letter
     if any(char.casefold() in _latin_lookalikes() and char not in keyword for char in original):
         forms.append("confusable")
     plain = unicodedata.normalize("NFKC", original)

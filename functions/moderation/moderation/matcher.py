@@ -10,6 +10,17 @@ from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
+from moderation.accents import (
+    ACCENTED,
+    DECORATED,
+    ESZETT,
+    REFUSED,
+    SAME,
+    accent_decorates,
+    compare,
+    german,
+    word_around,
+)
 from moderation.evasions import (
     Reading,
     coarse,
@@ -18,7 +29,7 @@ from moderation.evasions import (
     surface_forms,
     whole_word,
 )
-from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
+from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
@@ -50,32 +61,60 @@ class Found:
 
 
 class _Target:
-    """One folded keyword: the rules that list it (with their whole_word), as the policy spells it, and the forms a
-    match of this spelling means (the German spelling of an umlaut)."""
+    """One spelling of a keyword (the keyword itself, or a standard substitute such as German `moerder` for
+    `mörder`): the rules that list it (with their whole_word), the keyword as the policy spells it, the forms a
+    match of this spelling means, its folded text (what the automata look for), and the original characters of each
+    folded letter (what accents.compare holds the text's letters to)."""
 
-    __slots__ = ("forms", "keyword", "rules")
+    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "plain", "rules")
 
-    def __init__(self, keyword: str, forms: tuple[str, ...]) -> None:
+    def __init__(self, keyword: str, spelling: str, forms: tuple[str, ...]) -> None:
         self.keyword = keyword
         self.forms = forms
         self.rules: list[tuple[int, bool]] = []
+        view = folded_view(spelling)
+        self.folded = view.text
+        self.plain = spelling.isascii()
+        spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
+        self.clusters = tuple(spelling[first:last] for first, last in spans)
+        self.german = german(keyword)
 
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+# Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.
+_SUBSTITUTES = (
+    (str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}), ("umlaut",)),
+    (str.maketrans({"å": "aa", "æ": "ae", "ø": "oe", "Å": "Aa", "Æ": "Ae", "Ø": "Oe"}), ("transcribed",)),
+)
+_PHRASE_JOINERS = ("", "_", "-")
+"""What may join a phrase's words instead of spaces (`ignorepreviousinstructions`, `ignore_previous_instructions`)."""
 
 
 def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The folded keyword, and for a German umlaut its spelling with e (`Mörder`: `morder` and `moerder`); text is
-    never rewritten that way, so `blue` stays `blue`."""
-    spellings: list[tuple[str, tuple[str, ...]]] = [(fold(keyword), ())]
+    """The keyword, and its standard spellings: German umlauts with e (`Mörder`: `moerder`), Danish and Norwegian
+    `aa`, `ae`, `oe` (`hård`: `haard`), a phrase's words joined (`ignore_previous_instructions`). Text is never
+    rewritten that way, so `blue` stays `blue`."""
+    spellings: list[tuple[str, tuple[str, ...]]] = [(keyword, ())]
     if not keyword.isascii():
         import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
 
         composed = unicodedata.normalize("NFC", keyword)
-        german = composed.translate(_UMLAUTS)
-        if german != composed:
-            spellings.append((fold(german), ("umlaut",)))
+        for table, forms in _SUBSTITUTES:
+            substituted = composed.translate(table)
+            if substituted != composed:
+                spellings.append((substituted, forms))
+    words = keyword.split()
+    if len(words) > 1:
+        spellings += [(joiner.join(words), ("joined",)) for joiner in _PHRASE_JOINERS]
     return spellings
+
+
+def _exact(spelling: str) -> str:
+    """What tells two spellings apart: case folded, accents kept."""
+    if spelling.isascii():
+        return spelling.lower()
+    import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", spelling).casefold())
 
 
 class StageMatcher:
@@ -85,14 +124,17 @@ class StageMatcher:
         self._pii: list[tuple[int, PiiFinder]] = []
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
-                for folded, forms in _spellings(keyword):
-                    targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, rule.whole_word))
+                for spelling, forms in _spellings(keyword):
+                    key = _exact(spelling)
+                    if key not in targets:
+                        targets[key] = _Target(keyword, spelling, forms)
+                    targets[key].rules.append((index, rule.whole_word))
             if rule.regex is not None:
                 self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
                 self._pii.append((index, PiiFinder(tuple(rule.pii))))
-        self._folded = list(targets)
         self._targets = list(targets.values())
+        self._folded = [target.folded for target in self._targets]
         # Overlapping matches: a whole-word rule must see every candidate, not only the leftmost-longest one.
         self._automaton = AhoCorasick(self._folded) if targets else None
         by_coarse: dict[str, list[int]] = {}
@@ -144,7 +186,7 @@ class StageMatcher:
                 for whole in {whole for _, whole in self._targets[number].rules}:
                     checked = reading.check(start, end, self._folded[number], whole)
                     if checked is not None:
-                        matches.add(number, checked[0], checked[1], checked[2], whole)
+                        matches.add(number, *checked[:3], whole_words=whole, letters=checked[3])
 
 
 class _Matches:
@@ -161,10 +203,18 @@ class _Matches:
         self._override_ends = [last for _, last in view.reversed_spans]
 
     def add(
-        self, number: int, start: int, end: int, forms: tuple[str, ...] = (), whole_words: bool | None = None
+        self,
+        number: int,
+        start: int,
+        end: int,
+        forms: tuple[str, ...] = (),
+        *,
+        whole_words: bool | None = None,
+        letters: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         """Records target `number`'s match `view.text[start:end]` for its rules: those with `whole_words` if given
-        (the evasion checks applied it), else each rule whose whole_word the match meets."""
+        (the evasion checks applied it), else each rule whose whole_word the match meets. `letters`: per letter of
+        the match, its folded position and the keyword character it stands for (None: one for one from `start`)."""
         target, view = self.targets[number], self.view
         original_start, original_end = view.original_span(start, end)
         evasions: tuple[str, ...] | None = None
@@ -177,8 +227,38 @@ class _Matches:
             if key in self.found:
                 continue
             if evasions is None:
-                evasions = self._forms(original_start, original_end, target, forms)
+                written = self._letters(target, (start, end), letters, (original_start, original_end))
+                if written is None:
+                    return
+                evasions = self._forms(original_start, original_end, target, (*forms, *written))
             self.found[key] = Found(rule, original_start, original_end, evasions=evasions)
+
+    def _letters(
+        self,
+        target: _Target,
+        span: tuple[int, int],
+        letters: Sequence[tuple[int, int]] | None,
+        original: tuple[int, int],
+    ) -> tuple[str, ...] | None:
+        """The forms the match's letters need against the keyword's (accents.compare), or None if a letter may not
+        stand for the keyword's: a keyword's accent missing, a dotless i for i, an accent of the text's spelling."""
+        text = self.text
+        if target.plain and text.isascii():
+            return ()
+        start, end = span
+        pairs = letters if letters is not None else [(start + at, at) for at in range(end - start)]
+        forms: set[str] = set()
+        for position, index in pairs:
+            first, last = self.view.original_span(position, position + 1)
+            verdict = compare(text[first:last], target.clusters[index])
+            if verdict == SAME:
+                continue
+            if verdict == REFUSED or (verdict == ESZETT and _sharp_s(text[first:last]) and not target.german):
+                return None
+            forms.add(_LETTER_FORMS[verdict])
+        if "accents" in forms and not accent_decorates(text, *word_around(text, *original)):
+            return None
+        return tuple(forms)
 
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
@@ -187,6 +267,12 @@ class _Matches:
         if after < len(self._override_ends) and self.view.reversed_spans[after][0] < end:
             surface.append("bidi")
         return tuple(sorted({*forms, *target.forms, *surface}))
+
+def _sharp_s(cluster: str) -> bool:
+    return "ß" in cluster or "ẞ" in cluster
+
+
+_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett"}
 
 
 class CompiledStage:

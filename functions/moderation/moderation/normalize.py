@@ -39,7 +39,7 @@ def _has_ignored() -> re.Pattern[str]:
 
 
 @cache
-def _ignored() -> frozenset[str]:
+def ignored_characters() -> frozenset[str]:
     return frozenset(chr(code) for first, last in IGNORED_RANGES for code in range(first, last + 1))
 
 
@@ -48,18 +48,18 @@ def _ignored() -> frozenset[str]:
 # harakat, and the Arabic tatweel (a stretch of the line, not a letter). They are dropped after any letter (or
 # space): accents on Latin, Greek and Cyrillic, and the marks "Zalgo" text piles on. Marks of a script's own block
 # (Devanagari and Thai vowel signs, Japanese voicing marks) change the letter and are kept.
-_DROPPED_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f\u0670\u0483-\u0489"
+DROPPED_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u064b-\u065f\u0670\u0483-\u0489"
 TATWEEL = "\u0640"
 
 
 @cache
 def _dropped_marks() -> re.Pattern[str]:
-    return re.compile(f"[{_DROPPED_MARKS}]")
+    return re.compile(f"[{DROPPED_MARKS}]")
 
 
 def _letter_with_dropped_marks(decomposed: str) -> bool:
     """`decomposed` (NFD) is a letter and marks that are all dropped: `é`, `ệ`."""
-    return decomposed[0].isalpha() and re.fullmatch(f"[{_DROPPED_MARKS}]+", decomposed[1:]) is not None
+    return decomposed[0].isalpha() and re.fullmatch(f"[{DROPPED_MARKS}]+", decomposed[1:]) is not None
 
 
 # Characters of canonical combining class 0 that still compose with what precedes them (Hangul vowel and final
@@ -149,7 +149,7 @@ class View:
 def _plain(cluster: str) -> str:
     import unicodedata  # noqa: PLC0415 - see _has_ignored
 
-    ignored = _ignored()
+    ignored = ignored_characters()
     return unicodedata.normalize("NFKC", "".join(char for char in cluster if char not in ignored))
 
 
@@ -225,7 +225,7 @@ def _regular_codes() -> tuple[int, ...]:
     cold start."""
     import unicodedata  # noqa: PLC0415 - see _has_ignored
 
-    ignored = _ignored()
+    ignored = ignored_characters()
     regular = []
     for code in range(0x80, 0x3400):
         char = chr(code)
@@ -276,7 +276,7 @@ def _by_cluster(text: str, fold: bool) -> View:
     normalise = _folded if fold else _plain
     combining = unicodedata.combining
     dropped = _dropped_marks().match
-    ignored = _ignored()
+    ignored = ignored_characters()
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -413,14 +413,6 @@ def _in_display_order(text: str) -> View:
 
 def has_ignored(text: str) -> bool:
     return not text.isascii() and _has_ignored().search(text) is not None
-
-
-def mark_count(text: str) -> int:
-    """Marks dropped from `text` when folded (on letters or not), and tatweels."""
-    import unicodedata  # noqa: PLC0415 - see _has_ignored
-
-    decomposed = unicodedata.normalize("NFD", text)
-    return len(_dropped_marks().findall(decomposed)) + decomposed.count(TATWEEL)
 
 
 def fold(text: str) -> str:

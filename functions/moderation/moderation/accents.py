@@ -1,0 +1,170 @@
+"""When a written letter may stand for a keyword's letter that the folded view made equal to it: accents, Turkish i,
+German sharp s. The folded view drops accents (`się` reads `sie`), so every keyword match is checked here, letter
+by letter against the original text, before it counts:
+
+- a letter written as the keyword writes it (after case folding and NFC) matches: `Mörder` for `mörder`;
+- decoration matches: marks that compose with nothing (Zalgo's `b̸̢`, `co\u0345ntraband`) and Arabic harakat;
+- a keyword's accent is kept: `öl` does not match `ol`, `hård` not `hard`, `mörder` not `morder` (the language's
+  standard substitutes are spellings of their own, see matcher.py: `moerder`, `haard`); Greek capitals, written
+  without accents by convention, are the exception (`ΝΑΡΚΩΤΙΚΑ` for `ναρκωτικά`);
+- an accent in the text on a keyword letter that has none is that language's spelling of another word (`się` is not
+  `sie`, `çok` not `cok`, `même` not `meme`) unless the text around is written without accents, so that the accent
+  decorates the word (`you are a shít`): `accent_decorates` decides;
+- the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`); only the capital `I` may stand for it
+  (Turkish `KILIÇ` is `kılıç`);
+- `ß` stands for the `ss` of a German keyword (one with `ä`, `ö`, `ü` or `ß`), or of any keyword of LONG_ESZETT
+  letters or more (`Scheiße` for `scheisse`), not for the `ss` of a short keyword of another language (`aß` is not
+  `ass`); a keyword's `ß` may be written `ss`.
+"""
+
+# ruff: noqa: RUF001, RUF002, RUF003 - accented letters are what this module is about
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from moderation.normalize import DROPPED_MARKS, has_ignored, ignored_characters
+
+SAME, DECORATED, ACCENTED, ESZETT, REFUSED = range(5)
+"""How a written letter stands for a keyword's letter: as it is, with decoration, with an accent the keyword letter
+lacks (allowed only where accents decorate: accent_decorates), with `ß` for `ss` or the reverse, or not at all."""
+
+LONG_ESZETT = 5
+"""Letters from which any keyword's `ss` may be written `ß`."""
+
+CONTEXT_WINDOW = 200
+"""Characters either side of a word that say whether its text is written with accents."""
+
+MIN_CONTEXT_LETTERS = 8
+"""Latin letters the text around a word needs before it can say that accents decorate the word."""
+
+_CAPITAL_I = ("I", "ɪ")  # and the small capital: either may be Turkish `ı` in capitals
+_DOTLESS_I = "ı"
+
+
+@cache
+def _dropped() -> re.Pattern[str]:
+    return re.compile(f"[{DROPPED_MARKS}]")
+
+
+@lru_cache(maxsize=4096)
+def letter(cluster: str) -> tuple[str, bool]:
+    """The letter `cluster` writes (case-folded, with the accents that compose with it into one character), and
+    whether marks that compose with nothing decorated it (they are left out of the letter)."""
+    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
+
+    if cluster.isascii():
+        return cluster.lower(), False
+    if cluster == "İ":  # Turkish capital dotted i: the dot is the letter's own
+        return "i", False
+    if has_ignored(cluster):
+        ignored = ignored_characters()
+        cluster = "".join(char for char in cluster if char not in ignored)
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", cluster).casefold())
+    kept = _dropped().sub("", folded)
+    return kept, kept != folded
+
+
+@lru_cache(maxsize=4096)
+def _base(written: str) -> str:
+    """`written` (a letter) without its accents: `é` -> `e`, `ı` -> `i`."""
+    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
+
+    if written == _DOTLESS_I:
+        return "i"
+    decomposed = unicodedata.normalize("NFD", written)
+    return _dropped().sub("", decomposed) or written
+
+
+@cache
+def _as_written() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Each letter as written -> the letters (case folded) it imitates in that case; and the Latin letters that
+    imitate a basic one, which the folded view reads as that letter (small capitals, `ɑ`)."""
+    from moderation import evasion_tables  # noqa: PLC0415 - only for text that is not ASCII
+
+    imitated: dict[str, set[str]] = {}
+    for written, letter_ in zip(evasion_tables.AS_WRITTEN_FROM, evasion_tables.AS_WRITTEN_TO, strict=True):
+        imitated.setdefault(written, set()).add(letter_)
+    latin = frozenset(evasion_tables.LATIN_LOOKALIKE_FROM) | {_DOTLESS_I.upper(), *_CAPITAL_I}
+    return {written: frozenset(letters) for written, letters in imitated.items()}, latin
+
+
+def _look_alike(written: str, wanted: str) -> int:
+    """A letter of another script (or a leet symbol) stands for the keyword's letter `wanted`: a look-alike counts
+    only in the case it is written (the capital `Μ` looks like `M`, the small `μ` does not: a Greek `μετη` is no
+    `meth`). Leet symbols and Latin look-alikes are judged by the evasion checks."""
+    imitated, latin = _as_written()
+    char = written[0]
+    if char.isascii() and not char.isalpha():
+        return SAME  # a leet symbol
+    if char in latin or char.casefold() in latin:
+        return SAME
+    if char not in imitated and char.casefold() not in imitated and char.upper() not in imitated:
+        return SAME  # no look-alike: another form the folded view reads (kana, compatibility forms)
+    target = letter(wanted)[0]
+    return SAME if target in imitated.get(char, ()) else REFUSED
+
+
+def compare(written: str, keyword: str) -> int:
+    """How the text's cluster `written` stands for the keyword's cluster `keyword` (both the original characters of
+    one folded letter): SAME, DECORATED, ACCENTED, ESZETT or REFUSED."""
+    if written == keyword or (written.isascii() and keyword.isascii()):
+        return SAME
+    text, decorated = letter(written)
+    wanted, _ = letter(keyword)
+    if text == wanted:
+        return DECORATED if decorated else SAME
+    if _DOTLESS_I in (text, wanted):
+        # `ı` and `i` are two letters; the capital `I` may be either
+        return SAME if wanted == _DOTLESS_I and written in _CAPITAL_I else REFUSED
+    if "ss" in (text, wanted):  # ß (folded ss) for one s of a keyword's ss, or the reverse
+        return ESZETT if {text, wanted} == {"ss", "s"} else REFUSED
+    if len(text) != 1 or len(wanted) != 1:
+        return SAME  # a ligature or other compatibility form (`ﬁ`): the folded view read it
+    if _base(text) != _base(wanted):
+        return _look_alike(written, wanted)
+    return _accents(written, text, wanted)
+
+
+def _accents(written: str, text: str, wanted: str) -> int:
+    """The letter `text` (of the cluster `written`) for the keyword's `wanted`, the same letter with other accents."""
+    base = _base(text)
+    if wanted == base:
+        return ACCENTED if text != base else SAME
+    greek_capital = written.isupper() and "\u0370" <= written[0] <= "\u03ff"
+    return SAME if text == base and greek_capital else REFUSED  # Greek capitals are written without accents
+
+
+def german(keyword: str) -> bool:
+    """The keyword is German by its letters (`ä`, `ö`, `ü`, `ß`), or long enough that `ß` for its `ss` is no other
+    word (LONG_ESZETT)."""
+    return any(char in "äöüßẞ" for char in keyword.lower()) or len(keyword.replace(" ", "")) >= LONG_ESZETT
+
+
+_LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def accent_decorates(text: str, start: int, end: int) -> bool:
+    """An accent in the word `text[start:end]` (the original text) decorates it: the text around is written in
+    Latin letters without accents, at least MIN_CONTEXT_LETTERS of them, so its language does not use them
+    (`you are a shít`). With fewer letters around, or an accented letter among them, the accent is the word's
+    spelling (`się`, `Er hat es gemacht, çok`)."""
+    around = text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]
+    letters = _LATIN_LETTER.findall(around)
+    return len(letters) >= MIN_CONTEXT_LETTERS and all(char.isascii() for char in letters)
+
+
+def word_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` grown to the letters (and marks) touching it."""
+    while start > 0 and (text[start - 1].isalnum() or _is_mark(text[start - 1])):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or _is_mark(text[end])):
+        end += 1
+    return start, end
+
+
+def _is_mark(char: str) -> bool:
+    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
+
+    return not char.isascii() and unicodedata.category(char).startswith("M")
