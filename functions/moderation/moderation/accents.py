@@ -115,16 +115,21 @@ def compare(written: str, keyword: str) -> int:
     wanted, _ = letter(keyword)
     if text == wanted:
         return DECORATED if decorated else SAME
-    if _DOTLESS_I in (text, wanted):
-        # `ı` and `i` are two letters; the capital `I` may be either
-        return SAME if wanted == _DOTLESS_I and written in _CAPITAL_I else REFUSED
-    if "ss" in (text, wanted):  # ß (folded ss) for one s of a keyword's ss, or the reverse
-        return ESZETT if {text, wanted} == {"ss", "s"} else REFUSED
+    if _DOTLESS_I in (text, wanted) or "ss" in (text, wanted):
+        return _two_letters(written, text, wanted)
     if len(text) != 1 or len(wanted) != 1:
         return SAME  # a ligature or other compatibility form (`ﬁ`): the folded view read it
     if _base(text) != _base(wanted):
         return _look_alike(written, wanted)
     return _accents(written, text, wanted)
+
+
+def _two_letters(written: str, text: str, wanted: str) -> int:
+    """`ı` and `i` are two letters (the capital `I` may be either); `ß` (folded `ss`) may stand for one `s` of a
+    keyword's `ss`, and the reverse."""
+    if _DOTLESS_I in (text, wanted):
+        return SAME if wanted == _DOTLESS_I and written in _CAPITAL_I else REFUSED
+    return ESZETT if {text, wanted} == {"ss", "s"} else REFUSED
 
 
 def _accents(written: str, text: str, wanted: str) -> int:

@@ -268,6 +268,7 @@ class _Matches:
             surface.append("bidi")
         return tuple(sorted({*forms, *target.forms, *surface}))
 
+
 def _sharp_s(cluster: str) -> bool:
     return "ß" in cluster or "ẞ" in cluster
 
