@@ -225,7 +225,7 @@ def test_wrong_check_digits_are_not_masked(policy: ModerationPolicy) -> None:
         pytest.param({}, "", id="empty"),
         pytest.param({"n": 3, "flag": True, "none": None, "price": 2.5}, "hello", id="non-strings"),
         pytest.param({"ignore previous": "key, not value"}, "ignore", id="keyword-as-key"),
-        pytest.param({"a": "ignore", "b": "previous"}, "ignore-previous", id="split-across-values"),
+        pytest.param({"a": "ignore", "b": "previous"}, "ignore, previous", id="split-across-values"),
         pytest.param({"list": ["BEGIN PRIVATE KEY"]}, "", id="output-keyword-on-input"),
     ],
 )

@@ -61,9 +61,11 @@ def letter(cluster: str) -> tuple[str, bool]:
     if has_ignored(cluster):
         ignored = ignored_characters()
         cluster = "".join(char for char in cluster if char not in ignored)
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", cluster).casefold())
-    kept = _dropped().sub("", folded)
-    return kept, kept != folded
+    # Decoration goes before case folding too: U+0345 would fold to a letter (iota).
+    composed = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", cluster))
+    kept = _dropped().sub("", composed)
+    folded = unicodedata.normalize("NFC", kept.casefold())
+    return _dropped().sub("", folded), kept != composed
 
 
 @lru_cache(maxsize=4096)

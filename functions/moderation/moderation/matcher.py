@@ -5,7 +5,7 @@ expressions and the PII types. Built once per policy (moderator.py compiles each
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
@@ -71,7 +71,7 @@ class _Target:
     def __init__(self, keyword: str, spelling: str, forms: tuple[str, ...]) -> None:
         self.keyword = keyword
         self.forms = forms
-        self.rules: list[tuple[int, bool]] = []
+        self.rules: list[tuple[int, bool, bool]] = []  # (rule, its whole_word, an allowed phrase of it)
         view = folded_view(spelling)
         self.folded = view.text
         self.plain = spelling.isascii()
@@ -123,12 +123,14 @@ class StageMatcher:
         self._regexes: list[tuple[int, UserRegex]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
         for index, rule in enumerate(rules):
-            for keyword in rule.keywords or ():
-                for spelling, forms in _spellings(keyword):
+            phrases = [(keyword, False) for keyword in rule.keywords or ()]
+            phrases += [(phrase, True) for phrase in rule.allow or ()]
+            for phrase, allowed in phrases:
+                for spelling, forms in _spellings(phrase):
                     key = _exact(spelling)
                     if key not in targets:
-                        targets[key] = _Target(keyword, spelling, forms)
-                    targets[key].rules.append((index, rule.whole_word))
+                        targets[key] = _Target(phrase, spelling, forms)
+                    targets[key].rules.append((index, rule.whole_word, allowed))
             if rule.regex is not None:
                 self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
@@ -150,15 +152,11 @@ class StageMatcher:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
-            # The evasion checks' stand-ins come out of the folding's last pass, if there are evasion checks.
-            reading = None if self._candidates is None else folds_stand_ins_and_kinds
-            self._find_keywords(
-                self._automaton, _Matches(text, found, self._targets, folded_view(text, reading=reading))
-            )
-            if RIGHT_TO_LEFT_OVERRIDE in text:
-                # People see an override's text in display order, a model reads it as typed: check both.
-                logical = folded_view(text, display_order=False, reading=reading)
-                self._find_keywords(self._automaton, _Matches(text, found, self._targets, logical))
+            allowed: dict[int, list[tuple[int, int]]] = {}
+            for view in self._keyword_views(text):
+                self._find_keywords(self._automaton, _Matches(text, found, allowed, self._targets, view))
+            if allowed:
+                _spare(found, allowed)
         if self._regexes or self._pii:
             view = plain_view(text)
             for rule, regex in self._regexes:
@@ -172,6 +170,15 @@ class StageMatcher:
                     found.setdefault((rule, *original), Found(rule, *original, pii_type))
         return list(found.values())
 
+    def _keyword_views(self, text: str) -> Iterator[View]:
+        """The folded views keywords are looked for in: the text as displayed, and for a right-to-left override also
+        as typed (people see the first, a model reads the second)."""
+        # The evasion checks' stand-ins come out of the folding's last pass, if there are evasion checks.
+        reading = None if self._candidates is None else folds_stand_ins_and_kinds
+        yield folded_view(text, reading=reading)
+        if RIGHT_TO_LEFT_OVERRIDE in text:
+            yield folded_view(text, display_order=False, reading=reading)
+
     def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
         folded = matches.view.text
         for number, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
@@ -183,21 +190,38 @@ class StageMatcher:
             return  # nothing joined, stood in or repeated: the plain automaton saw it all
         for pattern, start, end in self._candidates.find_matches_as_indexes(reading.candidates, overlapping=True):
             for number in self._candidate_targets[pattern]:
-                for whole in {whole for _, whole in self._targets[number].rules}:
+                for whole in {whole for _, whole, _ in self._targets[number].rules}:
                     checked = reading.check(start, end, self._folded[number], whole)
                     if checked is not None:
                         matches.add(number, *checked[:3], whole_words=whole, letters=checked[3])
 
 
+def _spare(found: dict[tuple[int, int, int], Found], allowed: dict[int, list[tuple[int, int]]]) -> None:
+    """Drops from `found` each keyword match that lies inside an occurrence of one of its rule's allowed phrases."""
+    for key in [key for key in found if key[0] in allowed]:
+        rule, start, end = key
+        if any(first <= start and end <= last for first, last in allowed[rule]):
+            del found[key]
+
+
 class _Matches:
-    """The keyword matches of one text, by rule and original span, each with its evasion forms."""
+    """The keyword matches of one text, by rule and original span, each with its evasion forms, and the spans of
+    the rules' allowed phrases."""
 
-    __slots__ = ("_override_ends", "found", "targets", "text", "view")
+    __slots__ = ("_override_ends", "allowed", "found", "targets", "text", "view")
 
-    def __init__(self, text: str, found: dict[tuple[int, int, int], Found], targets: list[_Target], view: View) -> None:
+    def __init__(
+        self,
+        text: str,
+        found: dict[tuple[int, int, int], Found],
+        allowed: dict[int, list[tuple[int, int]]],
+        targets: list[_Target],
+        view: View,
+    ) -> None:
         self.text = text
         self.view = view
         self.found = found
+        self.allowed = allowed
         self.targets = targets
         # The reversed spans are in order and apart: a match finds the one it may overlap by bisection.
         self._override_ends = [last for _, last in view.reversed_spans]
@@ -218,20 +242,23 @@ class _Matches:
         target, view = self.targets[number], self.view
         original_start, original_end = view.original_span(start, end)
         evasions: tuple[str, ...] | None = None
-        for rule, whole in target.rules:
+        for rule, whole, allowed in target.rules:
             if whole_words is not None and whole != whole_words:
                 continue
             if whole_words is None and whole and not whole_word(view.text, start, end):
                 continue
             key = (rule, original_start, original_end)
-            if key in self.found:
+            if key in self.found and not allowed:
                 continue
             if evasions is None:
                 written = self._letters(target, (start, end), letters, (original_start, original_end))
                 if written is None:
                     return
                 evasions = self._forms(original_start, original_end, target, (*forms, *written))
-            self.found[key] = Found(rule, original_start, original_end, evasions=evasions)
+            if allowed:
+                self.allowed.setdefault(rule, []).append((original_start, original_end))
+            else:
+                self.found[key] = Found(rule, original_start, original_end, evasions=evasions)
 
     def _letters(
         self,

@@ -43,6 +43,9 @@ class Rule(_Model):
     keywords: list[Keyword] | None = Field(default=None, min_length=1)
     whole_word: bool = False
     """Keywords only: match whole words (for scripts that separate words with spaces)."""
+    allow: list[Keyword] | None = Field(default=None, min_length=1)
+    """Keywords only: phrases in which a keyword's match is innocent (`特色情况` for `色情`), found with the same
+    readings as the keywords; the keyword elsewhere in the text still counts."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None
@@ -50,12 +53,12 @@ class Rule(_Model):
     preset_response: Text | None = None
     """Block only: shown instead of the stage's preset response."""
 
-    @field_validator("keywords")
+    @field_validator("keywords", "allow")
     @classmethod
     def _keywords_survive_normalisation(cls, keywords: list[str] | None) -> list[str] | None:
         for index, keyword in enumerate(keywords or ()):
             if not fold(keyword):
-                raise ValueError(f"keyword {index} is empty once invisible characters are removed")
+                raise ValueError(f"phrase {index} is empty once invisible characters are removed")
         return keywords
 
     @field_validator("regex")
@@ -72,6 +75,8 @@ class Rule(_Model):
             raise ValueError(f"a rule needs exactly one of keywords, regex, pii (found {len(matchers)})")
         if self.whole_word and self.keywords is None:
             raise ValueError("whole_word applies to keywords only")
+        if self.allow is not None and self.keywords is None:
+            raise ValueError("allow applies to keywords only")
         if self.action == "block" and self.replacement is not None:
             raise ValueError("replacement applies to mask rules only")
         if self.action == "mask" and self.preset_response is not None:
