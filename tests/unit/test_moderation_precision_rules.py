@@ -234,5 +234,8 @@ def test_an_allowed_phrase_of_one_rule_spares_nothing_of_another() -> None:
         {"id": "a", "category": "t", "action": "block", "keywords": ["色情"], "allow": ["特色情况"]},
         {"id": "b", "category": "t", "action": "block", "keywords": ["色情"]},
     ]
-    compiled = CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": rules}}}))
-    assert [found.rule for found in compiled.stage("app", "input").matcher.find("特色情况")] == [1]
+    compiled = CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": rules}}})).stage(
+        "app", "input"
+    )
+    assert compiled is not None
+    assert [found.rule for found in compiled.matcher.find("特色情况")] == [1]
