@@ -77,9 +77,8 @@ def main() -> int:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("layers/shared", "functions/moderation", ".")),
     }
-    print(
-        f"First text in a fresh process: 10,000 keywords, {CHARS:,} characters of near-misses; Python {sys.version.split()[0]}"
-    )
+    python = sys.version.split()[0]
+    print(f"First text in a fresh process: 10,000 keywords, {CHARS:,} characters of near-misses; Python {python}")
     failures = []
     for case in CASES:
         result = subprocess.run(
