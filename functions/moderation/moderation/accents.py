@@ -26,9 +26,10 @@ from functools import cache, lru_cache
 
 from moderation.normalize import DROPPED_MARKS, has_ignored, ignored_characters
 
-SAME, DECORATED, ACCENTED, ESZETT, REFUSED = range(5)
+SAME, DECORATED, ACCENTED, ESZETT, CAPITALS, REFUSED = range(6)
 """How a written letter stands for a keyword's letter: as it is, with decoration, with an accent the keyword letter
-lacks (allowed only where accents decorate: accent_decorates), with `ß` for `ss` or the reverse, or not at all."""
+lacks (allowed only where accents decorate: accent_decorates), with `ß` for `ss` or the reverse, as a Greek capital
+without the keyword letter's accent, or not at all."""
 
 LONG_ESZETT = 5
 """Letters from which any keyword's `ss` may be written `ß`."""
@@ -110,7 +111,7 @@ def _look_alike(written: str, wanted: str) -> int:
 
 def compare(written: str, keyword: str) -> int:
     """How the text's cluster `written` stands for the keyword's cluster `keyword` (both the original characters of
-    one folded letter): SAME, DECORATED, ACCENTED, ESZETT or REFUSED."""
+    one folded letter): SAME, DECORATED, ACCENTED, ESZETT, CAPITALS or REFUSED."""
     if written == keyword or (written.isascii() and keyword.isascii()):
         return SAME
     text, decorated = letter(written)
@@ -140,7 +141,7 @@ def _accents(written: str, text: str, wanted: str) -> int:
     if wanted == base:
         return ACCENTED if text != base else SAME
     greek_capital = written.isupper() and "\u0370" <= written[0] <= "\u03ff"
-    return SAME if text == base and greek_capital else REFUSED  # Greek capitals are written without accents
+    return CAPITALS if text == base and greek_capital else REFUSED  # Greek capitals are written without accents
 
 
 def german(keyword: str) -> bool:

@@ -12,6 +12,7 @@ from ahocorasick_rs import AhoCorasick
 
 from moderation.accents import (
     ACCENTED,
+    CAPITALS,
     DECORATED,
     ESZETT,
     REFUSED,
@@ -300,7 +301,7 @@ def _sharp_s(cluster: str) -> bool:
     return "ß" in cluster or "ẞ" in cluster
 
 
-_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett"}
+_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett", CAPITALS: "capitals"}
 
 
 class CompiledStage:
