@@ -92,6 +92,10 @@ def test_a_keyword_s_standard_spellings_match(keyword: str, text: str, forms: tu
 
 def test_dotless_i_is_a_letter_of_its_own_and_only_the_capital_i_is_ambiguous() -> None:
     assert matched(["adi"], "Benim adı Ali ve senin adın ne") == []
+    assert matched(["adi"], "adı") == []
+    assert matched(["ignore previous instructions"], "please ignore prevıous instructions now") == [
+        ("ignore prevıous instructions", ("accents",))
+    ]
     assert matched(["kılıç"], "KILIÇ") == [("KILIÇ", ())]
     assert matched(["kılıç"], "kiliç") == []
     assert matched(["kılıç"], "KİLİÇ") == []  # İ is the capital of i

@@ -10,7 +10,8 @@ by letter against the original text, before it counts:
 - an accent in the text on a keyword letter that has none is that language's spelling of another word (`się` is not
   `sie`, `çok` not `cok`, `même` not `meme`) unless the text around is written without accents, so that the accent
   decorates the word (`you are a shít`): `accent_decorates` decides;
-- the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`); only the capital `I` may stand for it
+- the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`), which stands for `i` only as an accent would,
+  where accents decorate (`ignore prevıous instructions`); only the capital `I` may stand for a keyword's `ı`
   (Turkish `KILIÇ` is `kılıç`);
 - `ß` stands for the `ss` of a German keyword (one with `ä`, `ö`, `ü` or `ß`), or of any keyword of LONG_ESZETT
   letters or more (`Scheiße` for `scheisse`), not for the `ss` of a short keyword of another language (`aß` is not
@@ -128,10 +129,13 @@ def compare(written: str, keyword: str) -> int:
 
 
 def _two_letters(written: str, text: str, wanted: str) -> int:
-    """`ı` and `i` are two letters (the capital `I` may be either); `ß` (folded `ss`) may stand for one `s` of a
+    """`ı` and `i` are two letters: the capital `I` may be either, and `ı` stands for a keyword's `i` as an accent
+    would, where accents decorate (`prevıous` in English text); `ß` (folded `ss`) may stand for one `s` of a
     keyword's `ss`, and the reverse."""
     if _DOTLESS_I in (text, wanted):
-        return SAME if wanted == _DOTLESS_I and written in _CAPITAL_I else REFUSED
+        if wanted == _DOTLESS_I:
+            return SAME if written in _CAPITAL_I else REFUSED
+        return ACCENTED if text == _DOTLESS_I and wanted == "i" else REFUSED
     return ESZETT if {text, wanted} == {"ss", "s"} else REFUSED
 
 
