@@ -124,6 +124,13 @@ def test_sharp_s_is_the_ss_of_a_german_or_long_keyword() -> None:
         ("ass", "C L A S S"),
         ("ass", "a s s e s s"),
         ("bomb", "a disk of 80MB"),
+        ("ass", "Connexion à %s (%s)"),  # printf placeholders are no letters
+        ("ass", "Conectando a %-*s (%s)"),
+        ("cox", "%s %s%c0x%s nikdy nepoužité"),
+        ("mof", "usa l'opzione -m o -F"),  # a gap unlike the one before it ends a run
+        ("les", "le opzioni -l e -s sono incompatibili"),
+        ("sie", "To się zdarza"),  # a keyword of fewer than 4 letters takes no decorating accent
+        ("bar", "bàr deasachaidh agus an còrr"),
         ("ak", "4k video"),
         ("ag", "a 4g phone"),
     ],
@@ -154,6 +161,37 @@ def test_a_leet_symbol_between_every_letter_is_a_separator(text: str) -> None:
 @pytest.mark.parametrize("text", ["c|o|c|a|i|n|e", "c@o@c@a@i@n@e"])
 def test_pipes_and_ats_between_letters_are_separators(text: str) -> None:
     assert matched(["cocaine"], text, whole_word=False) == [(text, ("separated",))]
+
+
+def test_gaps_alike_join_letters_and_a_gap_unlike_them_ends_the_run() -> None:
+    assert matched(["bad"], "so b . a . d") == [("b . a . d", ("separated",))]
+    assert matched(["shit"], "s h  i t") == [("s h  i t", ("separated",))]
+    assert matched(["bad"], "x - b.a.d") == [("b.a.d", ("separated",))]
+
+
+# --- kana ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"),
+    [
+        ("ノブ", "未割当のブロックを"),  # a particle and a katakana word: two scripts
+        ("なめ", "トーナメント"),  # inside a longer katakana word
+        ("ちんこ", "パチンコ"),
+        ("ノブ", "しのぶ"),
+    ],
+)
+def test_the_other_kana_script_matches_only_a_whole_run_of_one_script(keyword: str, text: str) -> None:
+    assert matched([keyword], text, whole_word=False) == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"), [("ばか", "バカ"), ("ばか", "お前はバカだ"), ("クソ", "くそ!"), ("ばか", "ﾊﾞｶ")]
+)
+def test_the_other_kana_script_matches_a_whole_run(keyword: str, text: str) -> None:
+    found = matched([keyword], text, whole_word=False)
+    assert len(found) == 1
+    assert "kana" in found[0][1]
 
 
 # --- white space, dashes, word boundaries ------------------------------------------------------------------------

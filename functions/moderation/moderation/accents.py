@@ -27,10 +27,15 @@ from functools import cache, lru_cache
 
 from moderation.normalize import DROPPED_MARKS, has_ignored, ignored_characters
 
-SAME, DECORATED, ACCENTED, ESZETT, CAPITALS, REFUSED = range(6)
+SAME, DECORATED, ACCENTED, ESZETT, CAPITALS, KANA, REFUSED = range(7)
 """How a written letter stands for a keyword's letter: as it is, with decoration, with an accent the keyword letter
 lacks (allowed only where accents decorate: accent_decorates), with `ß` for `ss` or the reverse, as a Greek capital
-without the keyword letter's accent, or not at all."""
+without the keyword letter's accent, in the other kana script (allowed only for whole runs: kana_run), or not at
+all."""
+
+MIN_ACCENTED = 4
+"""Letters a keyword needs before an accent in the text may decorate it: the short ones are other languages' words
+(`cok` is Turkish `çok`, `sie` Polish `się`, `jiz` Czech `již`, `bar` Gaelic `bàr`)."""
 
 LONG_ESZETT = 5
 """Letters from which any keyword's `ss` may be written `ß`."""
@@ -124,8 +129,13 @@ def compare(written: str, keyword: str) -> int:
     if len(text) != 1 or len(wanted) != 1:
         return SAME  # a ligature or other compatibility form (`ﬁ`): the folded view read it
     if _base(text) != _base(wanted):
-        return _look_alike(written, wanted)
+        return KANA if _other_kana(text, wanted) else _look_alike(written, wanted)
     return _accents(written, text, wanted)
+
+
+def _other_kana(text: str, wanted: str) -> bool:
+    """`text` is the other kana script's spelling of `wanted` (katakana `バ` for hiragana `ば` or the reverse)."""
+    return _kana_script(text) not in (None, _kana_script(wanted)) and _kana_script(wanted) is not None
 
 
 def _two_letters(written: str, text: str, wanted: str) -> int:
@@ -146,6 +156,30 @@ def _accents(written: str, text: str, wanted: str) -> int:
         return ACCENTED if text != base else SAME
     greek_capital = written.isupper() and "\u0370" <= written[0] <= "\u03ff"
     return CAPITALS if text == base and greek_capital else REFUSED  # Greek capitals are written without accents
+
+
+def _kana_script(char: str) -> str | None:
+    if "\u3041" <= char <= "\u309f":
+        return "hiragana"
+    if "\u30a0" <= char <= "\u30ff" or "\uff66" <= char <= "\uff9f":
+        return "katakana"
+    return None
+
+
+def kana_run(text: str, start: int, end: int) -> bool:
+    """The kana of `text[start:end]` (a match written in the other kana script than its keyword) are a whole run of
+    one script: not kana of two scripts (`のブ` in `のブロック` is a particle and a word), nor part of a longer run of
+    its script (`ナメ` in `トーナメント`): short kana keywords lie inside other words of the other script. The prolonged
+    sound mark `ー` belongs to either."""
+    scripts = {_kana_script(char) for char in text[start:end] if char != "ー"} - {None}
+    if len(scripts) != 1:
+        return len(scripts) == 0
+    (script,) = scripts
+
+    def same(char: str) -> bool:
+        return char == "ー" or _kana_script(char) == script
+
+    return not ((start > 0 and same(text[start - 1])) or (end < len(text) and same(text[end])))
 
 
 def german(keyword: str) -> bool:

@@ -546,6 +546,42 @@ def _symbol_separators(folded: str) -> list[int]:
     ]
 
 
+# A printf-style placeholder (`%s`, `%-*s`, `%(count)d`, `%pB`): a slot for text, not a letter spelled apart
+# (`Connexion à %s (%s)` holds no `a s s`).
+_PLACEHOLDER = re.compile(r"%(?:\([\w-]{1,32}\))?[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|ll|[hlLqjzt])?[a-zA-Z]{1,2}")
+
+
+def _placeholders(folded: str) -> list[int]:
+    """The positions of every placeholder's characters."""
+    if "%" not in folded:
+        return []
+    return [position for match in _PLACEHOLDER.finditer(folded) for position in range(*match.span())]
+
+
+def _alike_gaps(folded: str, separators: list[int]) -> list[int]:
+    """Of a run's separators (positions in `folded`, in order), those to delete. The run's gaps (separators side by
+    side) join letters only as a row of gaps made of the same characters (`b.a.d`, `s h  i t`); of two rows side by
+    side, which share a letter, the longer joins (`x - b.a.d` is `x - bad`; `-m o -F` holds no `mof`)."""
+    gaps: list[list[int]] = []
+    for position in separators:
+        if gaps and gaps[-1][-1] == position - 1:
+            gaps[-1].append(position)
+        else:
+            gaps.append([position])
+    rows: list[list[list[int]]] = []
+    for gap in gaps:
+        if rows and {folded[at] for at in rows[-1][-1]} == {folded[at] for at in gap}:
+            rows[-1].append(gap)
+        else:
+            rows.append([gap])
+    kept: list[bool] = []
+    for index, row in enumerate(rows):
+        if index and kept[-1] and len(row) > len(rows[index - 1]):
+            kept[-1] = False
+        kept.append(not (index and kept[-1]))
+    return [position for row, keep in zip(rows, kept, strict=True) if keep for gap in row for position in gap]
+
+
 def _with_separators(text: str, positions: list[int], separator: str) -> str:
     """`text` with the characters at `positions` replaced by `separator`."""
     if not positions:
@@ -579,7 +615,7 @@ class Reading:
         self.folded = folded
         ascii = folded.isascii()
         # What the runs are found in, after a space (a run may start the text).
-        symbols = _symbol_separators(folded)
+        symbols = _symbol_separators(folded) + _placeholders(folded)
         if ascii:
             stand_ins = _with_separators(folded.translate(_ascii_coarse()), symbols, ".")
             scanned = " " + stand_ins
@@ -597,7 +633,7 @@ class Reading:
             # The separators of the run after its first letter (its group) go; `- 1`: the space before the text.
             group = match.lastindex or 0
             found = separators.finditer(scanned, match.start(group), match.end(group))
-            deleted.extend(separator.start() - 1 for separator in found)
+            deleted += _alike_gaps(folded, [separator.start() - 1 for separator in found])
         self._spelled_apart = deleted
         self.joined = _without(folded, deleted)
         self.stand_ins = _without(stand_ins, deleted)
@@ -753,7 +789,7 @@ def surface_forms(original: str, keyword: str) -> list[str]:
         forms.append("width")
     if TATWEEL in original and TATWEEL not in keyword:
         forms.append("marks")  # the other marks: accents.compare, letter by letter
-    if any(char.casefold() in _latin_lookalikes() and char not in keyword for char in original):
+    if any(char.casefold() in _latin_lookalikes() and char not in keyword and char != "\u0131" for char in original):
         forms.append("confusable")
     plain = unicodedata.normalize("NFKC", original)
     if (_KATAKANA.search(plain) and not _KATAKANA.search(keyword)) or (

@@ -15,11 +15,14 @@ from moderation.accents import (
     CAPITALS,
     DECORATED,
     ESZETT,
+    KANA,
+    MIN_ACCENTED,
     REFUSED,
     SAME,
     accent_decorates,
     compare,
     german,
+    kana_run,
     word_around,
 )
 from moderation.evasions import (
@@ -67,7 +70,7 @@ class _Target:
     match of this spelling means, its folded text (what the automata look for), and the original characters of each
     folded letter (what accents.compare holds the text's letters to)."""
 
-    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "plain", "rules")
+    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "letters", "plain", "rules")
 
     def __init__(self, keyword: str, spelling: str, forms: tuple[str, ...]) -> None:
         self.keyword = keyword
@@ -79,6 +82,7 @@ class _Target:
         spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
         self.clusters = tuple(spelling[first:last] for first, last in spans)
         self.german = german(keyword)
+        self.letters = len(self.folded.replace(" ", ""))
 
 
 # Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.
@@ -284,7 +288,11 @@ class _Matches:
             if verdict == REFUSED or (verdict == ESZETT and _sharp_s(text[first:last]) and not target.german):
                 return None
             forms.add(_LETTER_FORMS[verdict])
-        if "accents" in forms and not accent_decorates(text, *word_around(text, *original)):
+        if "accents" in forms and (
+            target.letters < MIN_ACCENTED or not accent_decorates(text, *word_around(text, *original))
+        ):
+            return None
+        if "kana" in forms and not kana_run(text, *original):
             return None
         return tuple(forms)
 
@@ -301,7 +309,7 @@ def _sharp_s(cluster: str) -> bool:
     return "ß" in cluster or "ẞ" in cluster
 
 
-_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett", CAPITALS: "capitals"}
+_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett", CAPITALS: "capitals", KANA: "kana"}
 
 
 class CompiledStage:
