@@ -9,7 +9,8 @@ by letter against the original text, before it counts:
   without accents by convention, are the exception (`ΝΑΡΚΩΤΙΚΑ` for `ναρκωτικά`);
 - an accent in the text on a keyword letter that has none is that language's spelling of another word (`się` is not
   `sie`, `çok` not `cok`, `même` not `meme`) unless the text around is written without accents, so that the accent
-  decorates the word (`you are a shít`): `accent_decorates` decides;
+  decorates the word (`you are a shít`: `accent_decorates` decides), and the keyword has MIN_ACCENTED letters;
+- a kana keyword matches the other kana script's spelling where that is a whole run of one script (`kana_run`);
 - the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`), which stands for `i` only as an accent would,
   where accents decorate (`ignore prevıous instructions`); only the capital `I` may stand for a keyword's `ı`
   (Turkish `KILIÇ` is `kılıç`);
