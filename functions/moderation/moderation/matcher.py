@@ -213,7 +213,7 @@ class _Matches:
     """The keyword matches of one text, by rule and original span, each with its evasion forms, and the spans of
     the rules' allowed phrases."""
 
-    __slots__ = ("_override_ends", "allowed", "found", "targets", "text", "view")
+    __slots__ = ("_override_ends", "allowed", "ascii", "found", "targets", "text", "view")
 
     def __init__(
         self,
@@ -224,6 +224,7 @@ class _Matches:
         view: View,
     ) -> None:
         self.text = text
+        self.ascii = text.isascii()
         self.view = view
         self.found = found
         self.allowed = allowed
@@ -275,7 +276,7 @@ class _Matches:
         """The forms the match's letters need against the keyword's (accents.compare), or None if a letter may not
         stand for the keyword's: a keyword's accent missing, a dotless i for i, an accent of the text's spelling."""
         text = self.text
-        if target.plain and text.isascii():
+        if target.plain and self.ascii:
             return ()
         start, end = span
         pairs = letters if letters is not None else [(start + at, at) for at in range(end - start)]
