@@ -549,7 +549,7 @@ def _spelled_apart_in_characters() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """The spelled-apart runs and their separators as character sets of the characters themselves: the
     straightforward pattern, which the engine tries at every position of the text."""
     separator = f"(?:(?![{_marks()}])[\\W_])"
-    letter = f"(?!{_IDEOGRAPHIC})[^\\W_][{_marks()}]*(?![^\\W_])"
+    letter = f"(?!{_IDEOGRAPHIC})[^\\W_][{_marks()}]*(?:{separator}{{1,5}}[{_marks()}]+)*(?![^\\W_])"
     letters = f"{separator}({letter}(?:{separator}{{1,5}}{letter})+)"
     ideographs = f"({_IDEOGRAPHIC}(?:{_IDEOGRAPHIC_SEPARATOR}{{1,5}}{_IDEOGRAPHIC})+)"
     return re.compile(f"{letters}|{ideographs}"), re.compile(separator)

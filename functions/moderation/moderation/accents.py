@@ -116,6 +116,7 @@ def _look_alike(written: str, wanted: str) -> int:
     return SAME if target in imitated.get(char, ()) else REFUSED
 
 
+@lru_cache(maxsize=8192)
 def compare(written: str, keyword: str) -> int:
     """How the text's cluster `written` stands for the keyword's cluster `keyword` (both the original characters of
     one folded letter): SAME, DECORATED, ACCENTED, ESZETT, CAPITALS or REFUSED."""

@@ -42,6 +42,9 @@ MIN_JOINED = 3
 MIN_LEET = 3
 """Letters a keyword needs before a leet symbol may stand for one of them: `4k` and `4g` are no `ak` and `ag`."""
 
+LONG_LEET = 4
+"""Letters a keyword needs before a match with one real letter may have more digits than letters (`5h17`)."""
+
 _NUMBER_WITH_UNIT = re.compile(r"\d{2,}[^\W\d_]")
 """A number of two or more digits and the letters of its unit (`80mb` is no `bomb`, `13ss` no `bess`)."""
 
@@ -161,9 +164,13 @@ class _SpelledApart:
         mark = _of_kinds(lambda bits: bool(bits & _MARK))
         ideograph = _of_kinds(lambda bits: bool(bits & _IDEOGRAPH))
         between_ideographs = _of_kinds(lambda bits: bool(bits & _BETWEEN_IDEOGRAPHS))
-        letter = f"{_of_kinds(lambda bits: bool(bits & _LETTER_OR_DIGIT) and not bits & _IDEOGRAPH)}{mark}*(?!{word})"
+        # A letter's marks may stand apart from it too (`ह थ ि य ा र`: every code point spelled apart).
+        letter_kind = _of_kinds(lambda bits: bool(bits & _LETTER_OR_DIGIT) and not bits & _IDEOGRAPH)
+        marks_apart = f"(?:{separator}{{1,5}}{mark}+)*"
+        letter = f"{letter_kind}{mark}*{marks_apart}(?!{word})"
         # The second letter outside the repetition (as in _SPELLED_APART_ASCII): most tries fail before it, cheaply.
-        letters = f"{letter}({separator}{{1,5}}{letter}(?:{separator}{{1,5}}{letter})*)"
+        # The group starts at the first letter's marks set apart (their separators go too).
+        letters = f"{letter_kind}{mark}*({marks_apart}(?!{word}){separator}{{1,5}}{letter}(?:{separator}{{1,5}}{letter})*)"
         ideographs = (
             f"(?<={ideograph})({between_ideographs}{{1,5}}{ideograph}(?:{between_ideographs}{{1,5}}{ideograph})*)"
         )
@@ -361,6 +368,17 @@ def spelling(keyword: str, whole: bool) -> Spelling:
     return Spelling(keyword, whole)
 
 
+@lru_cache(maxsize=4096)
+def _aligned(keyword: str, whole: bool, written: str) -> tuple[int, ...] | None:
+    """spelling(keyword, whole).align(written), remembered: a text that repeats an evasion checks it once."""
+    aligned = spelling(keyword, whole).align(written)
+    return None if aligned is None else tuple(aligned)
+
+
+_SPACE = re.compile(r"\s")
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")
+
+
 # Scripts whose letters imitate each other, by code point ranges (Unicode blocks).
 _SCRIPTS = (
     ("latin", re.compile("[a-z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f]")),
@@ -468,6 +486,10 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_" or (not char.isascii() and _is_mark(char))
 
 
+def _is_mark_char(char: str) -> bool:
+    return not char.isascii() and _is_mark(char)
+
+
 @lru_cache(maxsize=4096)
 def _is_mark(char: str) -> bool:
     import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
@@ -558,28 +580,40 @@ def _placeholders(folded: str) -> list[int]:
     return [position for match in _PLACEHOLDER.finditer(folded) for position in range(*match.span())]
 
 
+_GAP = "\uffff"  # a noncharacter: marks where each gap starts in a run's signature
+_GAP_ROWS = re.compile(f"({_GAP}[^{_GAP}]*)(?:\\1(?={_GAP}|$))*")
+_REPEATS = re.compile(f"([^{_GAP}])\\1+")
+
+
 def _alike_gaps(folded: str, separators: list[int]) -> list[int]:
     """Of a run's separators (positions in `folded`, in order), those to delete. The run's gaps (separators side by
-    side) join letters only as a row of gaps made of the same characters (`b.a.d`, `s h  i t`); of two rows side by
-    side, which share a letter, the longer joins (`x - b.a.d` is `x - bad`; `-m o -F` holds no `mof`)."""
-    gaps: list[list[int]] = []
-    for position in separators:
-        if gaps and gaps[-1][-1] == position - 1:
-            gaps[-1].append(position)
-        else:
-            gaps.append([position])
-    rows: list[list[list[int]]] = []
-    for gap in gaps:
-        if rows and {folded[at] for at in rows[-1][-1]} == {folded[at] for at in gap}:
-            rows[-1].append(gap)
-        else:
-            rows.append([gap])
+    side) join letters only as a row of gaps alike, the same characters with repeats made one (`b.a.d`, `s h  i t`);
+    of two rows side by side, which share a letter, the longer joins (`x - b.a.d` is `x - bad`; `-m o -F` holds no
+    `mof`). Worked out with regular expressions over the run's signature (each gap's characters after a mark), so a
+    long run costs C-speed passes, not a Python step per gap."""
+    if len({folded[position] for position in separators}) < 2:
+        return separators  # one separator character: every gap is made of it (most runs, and long ones)
+    starts = [0, *(index for index in range(1, len(separators)) if separators[index] != separators[index - 1] + 1)]
+    first_of_gap = set(starts)
+    signature = "".join(
+        (_GAP + folded[position]) if index in first_of_gap else folded[position]
+        for index, position in enumerate(separators)
+    )
+    signature = _REPEATS.sub(r"\1", signature)
+    rows = [match.group().count(_GAP) for match in _GAP_ROWS.finditer(signature)]
     kept: list[bool] = []
     for index, row in enumerate(rows):
-        if index and kept[-1] and len(row) > len(rows[index - 1]):
+        if index and kept[-1] and row > rows[index - 1]:
             kept[-1] = False
         kept.append(not (index and kept[-1]))
-    return [position for row, keep in zip(rows, kept, strict=True) if keep for gap in row for position in gap]
+    starts.append(len(separators))
+    deleted: list[int] = []
+    gap = 0
+    for row, keep in zip(rows, kept, strict=True):
+        if keep:
+            deleted += separators[starts[gap] : starts[gap + row]]
+        gap += row
+    return deleted
 
 
 def _with_separators(text: str, positions: list[int], separator: str) -> str:
@@ -683,13 +717,20 @@ class Reading:
         `step` direction): a whole word may start or end inside a run only beside a one-letter word (`what a s h i
         t`), not inside a longer word spelled apart (`C L A S S` holds no `ass`)."""
         joined, to_folded = self.joined, self._to_folded
-        beyond, further = edge + step, edge + 2 * step
-        return (
-            0 <= further < len(joined)
-            and _is_word(joined[beyond])
-            and _is_word(joined[further])
-            and to_folded(beyond) != to_folded(edge) + step
-        )
+        length = len(joined)
+        beyond = edge + step
+        if not (0 <= beyond < length and _is_word(joined[beyond])) or to_folded(beyond) == to_folded(edge) + step:
+            return False
+        # The letter beyond, with its marks (Hindi `दो` is one letter), then what lies further.
+        if step > 0:
+            further = beyond + 1
+            while further < length and _is_mark_char(joined[further]):
+                further += 1
+        else:
+            while beyond > 0 and _is_mark_char(joined[beyond]):
+                beyond -= 1
+            further = beyond - 1
+        return 0 <= further < length and _is_word(joined[further])
 
     def _verdict(self, check: SpanCheck, start: int, end: int) -> bool:
         """`check` of `folded[start:end]` grown as the check reads it (see _GROWN_BY)."""
@@ -715,7 +756,7 @@ class Reading:
         folded_start, folded_end = self._to_folded(first), self._to_folded(last - 1) + 1
         if self.folded[folded_start:folded_end] == keyword:
             return None
-        aligned = spelling(keyword, whole).align(written)
+        aligned = _aligned(keyword, whole, written)
         if aligned is None or (whole and self._glued(first, last)):
             return None
         forms: list[str] = []
@@ -724,8 +765,8 @@ class Reading:
             if size < MIN_JOINED and _SPACELESS.search(keyword) is None:  # an ideograph or kana is a word or syllable
                 return None
             forms.append("separated")
-        spaced = re.search(r"\s", written) is not None
-        if spaced != (" " in keyword) or re.search(r"\s\s|[^\S ]", written):
+        spaced = _SPACE.search(written) is not None
+        if spaced != (" " in keyword) or _ODD_SPACE.search(written):
             forms.append("spaces")
         letters = [char for char in written if not char.isspace()]
         if len(letters) > len(keyword.replace(" ", "")):
@@ -744,13 +785,14 @@ class Reading:
         return folded_start, folded_end, tuple(forms), pairs
 
     def _leet_allowed(self, letters: list[str], written: str, keyword: str, span: tuple[int, int]) -> bool:
-        """Leet symbols may stand for letters here: two real letters in the match, or one and no more digits (`1337`,
-        `4x4`, `h2o` stay numbers), a keyword of MIN_LEET letters or more, no number with its unit (`80mb`), and no
-        `@` of an e-mail address."""
+        """Leet symbols may stand for letters here: two real letters in the match, or one and no more digits, or one
+        in a keyword of LONG_LEET letters or more (`5h17`; `1337`, `4x4`, `h2o` stay numbers), a keyword of MIN_LEET
+        letters or more, no number with its unit (`80mb`), and no `@` of an e-mail address."""
         real = sum(char.isalpha() for char in letters)
-        if real < 2 and (real == 0 or sum(char.isdigit() for char in letters) > real):
+        size = len(keyword.replace(" ", ""))
+        if real == 0 or (real == 1 and sum(char.isdigit() for char in letters) > 1 and size < LONG_LEET):
             return False
-        if len(keyword.replace(" ", "")) < MIN_LEET or _NUMBER_WITH_UNIT.match(written):
+        if size < MIN_LEET or _NUMBER_WITH_UNIT.match(written):
             return False
         return not ("@" in letters and "@" not in keyword and self._verdict(_in_email, *span))
 
@@ -773,7 +815,8 @@ def _latin_lookalikes() -> frozenset[str]:
     return frozenset(evasion_tables.LATIN_LOOKALIKE_FROM)
 
 
-def surface_forms(original: str, keyword: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def surface_forms(original: str, keyword: str) -> tuple[str, ...]:
     """The evasion forms the folded view itself undid in `original` (what a match covers) that `keyword` (as the
     policy spells it) does not have: invisible characters, compatibility forms (full-width, mathematical, enclosed
     letters), marks, Latin look-alikes (small capitals), katakana for hiragana or the reverse, traditional Chinese for
@@ -799,4 +842,4 @@ def surface_forms(original: str, keyword: str) -> list[str]:
     traditional = _traditional()
     if any(char in traditional for char in set(plain) ^ set(keyword)):
         forms.append("chinese_variant")
-    return forms
+    return tuple(forms)

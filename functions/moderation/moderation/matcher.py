@@ -299,7 +299,7 @@ class _Matches:
 
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
-        surface = [] if original.isascii() else surface_forms(original, target.keyword)
+        surface = [] if original.isascii() else list(surface_forms(original, target.keyword))
         after = bisect_right(self._override_ends, start)  # the first reversed span ending after `start`
         if after < len(self._override_ends) and self.view.reversed_spans[after][0] < end:
             surface.append("bidi")

@@ -165,7 +165,8 @@ def _without_marks(text: str) -> str:
         if not (after_letter and is_dropped):
             kept.append(char)
         if not (is_dropped or unicodedata.combining(char)):
-            after_letter = char.isalpha() or char.isspace()  # a mark on a space means nothing either
+            # A mark on a space means nothing either; a script's own mark (a vowel sign) is part of its letter.
+            after_letter = char.isalpha() or char.isspace() or unicodedata.category(char).startswith("M")
     return "".join(kept)
 
 
