@@ -170,7 +170,8 @@ class _SpelledApart:
         letter = f"{letter_kind}{mark}*{marks_apart}(?!{word})"
         # The second letter outside the repetition (as in _SPELLED_APART_ASCII): most tries fail before it, cheaply.
         # The group starts at the first letter's marks set apart (their separators go too).
-        letters = f"{letter_kind}{mark}*({marks_apart}(?!{word}){separator}{{1,5}}{letter}(?:{separator}{{1,5}}{letter})*)"
+        then = f"{separator}{{1,5}}{letter}"
+        letters = f"{letter_kind}{mark}*({marks_apart}(?!{word}){then}(?:{then})*)"
         ideographs = (
             f"(?<={ideograph})({between_ideographs}{{1,5}}{ideograph}(?:{between_ideographs}{{1,5}}{ideograph})*)"
         )
