@@ -281,3 +281,25 @@ def test_an_allowed_phrase_of_one_rule_spares_nothing_of_another() -> None:
     )
     assert compiled is not None
     assert [found.rule for found in compiled.matcher.find("特色情况")] == [1]
+
+
+# --- recall kept: what the third-party generators make (bench/recall) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "forms"),
+    [
+        ("हथियार", "मुझे ह थ ि य ा र दो", ("separated",)),  # casefold-fuzz: every code point spelled apart
+        ("हथियार", "मुझे हथि̸या̴र दो", ("marks",)),  # garak's Zalgo after a vowel sign
+        ("shit", "what a 5h17", ("leetspeak",)),  # one real letter, three digits, in a keyword of 4 letters
+    ],
+)
+def test_third_party_mutations_are_read(keyword: str, text: str, forms: tuple[str, ...]) -> None:
+    found = matched([keyword], text)
+    assert len(found) == 1
+    assert found[0][1] == forms
+
+
+@pytest.mark.parametrize("text", ["455", "1337", "4x4", "h2o"])
+def test_numbers_stay_numbers(text: str) -> None:
+    assert matched(["ass", "leet", "axa", "heo"], text) == []
