@@ -25,40 +25,37 @@ class Flag(NamedTuple):
 
 
 class KeywordFinder:
-    """Which keywords of a rule match a span: the rule's list is halved until single keywords are left, each half
-    compiled once (on first need) and asked again whether it matches the same span."""
+    """Which keywords of a rule match a span: the rule's list is cut into chunks of CHUNK keywords, each compiled once
+    (on first need) and asked whether it matches the same span; in a chunk that does, each keyword on its own."""
+
+    CHUNK = 32
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self._rules = rules
         self._matchers: dict[tuple[int, int, int], StageMatcher] = {}
 
     def keywords(self, rule: int, text: str, start: int, end: int) -> tuple[str, ...]:
-        words = self._rules[rule].keywords or []
+        count = len(self._rules[rule].keywords or ())
         found = []
-        parts = [(0, len(words))]
-        while parts:
-            low, high = parts.pop()
-            if not self._matches(rule, low, high, text, (start, end)):
-                continue
-            if high - low == 1:
-                found.append(words[low])
-            else:
-                middle = (low + high) // 2
-                parts += [(middle, high), (low, middle)]
+        for low in range(0, count, self.CHUNK):
+            high = min(low + self.CHUNK, count)
+            if self._matches(rule, (low, high), text, (start, end)):
+                found += [
+                    (self._rules[rule].keywords or [])[one]
+                    for one in range(low, high)
+                    if self._matches(rule, (one, one + 1), text, (start, end))
+                ]
         return tuple(sorted(found))
 
-    def _matches(self, rule: int, low: int, high: int, text: str, span: tuple[int, int]) -> bool:
-        matcher = self._matchers.get((rule, low, high))
+    def _matches(self, rule: int, part: tuple[int, int], text: str, span: tuple[int, int]) -> bool:
+        matcher = self._matchers.get((rule, *part))
         if matcher is None:
             whole = self._rules[rule]
-            part = Rule(
-                id=whole.id,
-                category=whole.category,
-                action="block",
-                keywords=(whole.keywords or [])[low:high],
-                whole_word=whole.whole_word,
+            keywords = (whole.keywords or [])[part[0] : part[1]]
+            one = Rule(
+                id=whole.id, category=whole.category, action="block", keywords=keywords, whole_word=whole.whole_word
             )
-            matcher = self._matchers[(rule, low, high)] = StageMatcher([part])
+            matcher = self._matchers[(rule, *part)] = StageMatcher([one])
         return any((found.start, found.end) == span for found in matcher.find(text))
 
 

@@ -9,6 +9,7 @@ apart from the project's matcher on purpose, for being obviously right rather th
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -24,23 +25,28 @@ def plain(text: str) -> str:
     return _WHITESPACE.sub(" ", folded)
 
 
+@functools.cache
+def _kind(character: str) -> tuple[bool, bool, str]:
+    """Whether a character is part of words, whether it is a mark, and its script group."""
+    category = unicodedata.category(character)
+    return category[0] in "LMN", category[0] == "M", script_group(character)
+
+
 def word_ids(text: str) -> list[int]:
     """For each character, the number of the word it belongs to, or -1 outside words."""
     ids = []
     word, group = -1, ""
-    for index, character in enumerate(text):
-        category = unicodedata.category(character)
-        if category[0] not in "LMN":
+    for character in text:
+        in_words, mark, character_group = _kind(character)
+        if not in_words:
             ids.append(-1)
-            continue
-        if category[0] == "M" and index > 0 and ids[-1] >= 0:
+        elif mark and ids and ids[-1] >= 0:
             ids.append(word)  # a mark belongs to the letter before it
-            continue
-        character_group = script_group(character)
-        if not ids or ids[-1] < 0 or character_group != group:
-            word += 1
-            group = character_group
-        ids.append(word)
+        else:
+            if not ids or ids[-1] < 0 or character_group != group:
+                word += 1
+                group = character_group
+            ids.append(word)
     return ids
 
 

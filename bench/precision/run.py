@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bench.precision.flags import Checker, Flag
@@ -40,19 +40,21 @@ def check_all(items: Sequence[Item], checker: Checker, processes: int = 1) -> Re
     global _checker  # noqa: PLW0603 - the workers inherit it by fork instead of unpickling a compiled policy each
     _checker = checker
     chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
-    left_out: Counter[str] = Counter()
-    flags: list[Flag] = []
     try:
         if processes == 1:
-            parts = map(_check, chunks)
-            for chunk_left_out, chunk_flags in parts:
-                left_out += chunk_left_out
-                flags += chunk_flags
+            left_out, flags = _merged(map(_check, chunks))
         else:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for chunk_left_out, chunk_flags in pool.imap(_check, chunks):
-                    left_out += chunk_left_out
-                    flags += chunk_flags
+                left_out, flags = _merged(pool.imap(_check, chunks))
     finally:
         _checker = None
     return Results(Counter(item.language for item in items), left_out, flags)
+
+
+def _merged(parts: Iterable[tuple[Counter[str], list[Flag]]]) -> tuple[Counter[str], list[Flag]]:
+    left_out: Counter[str] = Counter()
+    flags: list[Flag] = []
+    for part_left_out, part_flags in parts:
+        left_out += part_left_out
+        flags += part_flags
+    return left_out, flags

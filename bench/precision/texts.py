@@ -26,8 +26,9 @@ def wordfreq_items(words: int = WORDFREQ_WORDS) -> Iterator[Item]:
     import wordfreq  # noqa: PLC0415 - loads its data; only for building the corpus
 
     for code in sorted(wordfreq.available_languages("best")):
+        text_language = language(code)
         for word in wordfreq.top_n_list(code, words, wordlist="best"):
-            yield Item(language(code), "wordfreq", word)
+            yield Item(text_language, "wordfreq", word)
 
 
 def catalog_items(source: str, catalogs: Iterable[Path]) -> Iterator[Item]:
