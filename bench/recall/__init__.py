@@ -1,0 +1,1 @@
+"""Keyword recall against third-party mutation generators (`make recall`, docs/recall.md)."""

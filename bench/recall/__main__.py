@@ -1,0 +1,43 @@
+"""`make recall`: the keywords of bench/recall/keywords.py, mutated by casefold-fuzz, nlpaug and garak, sent through
+the moderation matcher on the path; then the innocent side. Prints a compact table and which targets are met, writes
+.cache/recall/. A measurement: it exits 0 whatever the figures (docs/recall.md)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.recall import casefold_source, garak_source, innocent, nlpaug_source
+from bench.recall.keywords import KEYWORDS, policy
+from bench.recall.report import table, targets, write
+from bench.recall.score import Matcher, score
+
+OUTPUT = Path(".cache/recall")
+PACKAGES = ("casefold-fuzz", "nlpaug", "garak", "faker", "wordfreq")
+
+
+def main() -> int:
+    started = time.perf_counter()
+    cases = [
+        *casefold_source.cases(KEYWORDS),
+        *garak_source.cases(KEYWORDS),
+        *nlpaug_source.cases(KEYWORDS),
+    ]
+    innocent_texts = list(innocent.texts(KEYWORDS))
+    results = score(Matcher(policy()), cases, innocent_texts)
+    paths = write(results, OUTPUT, {package: version(package) for package in PACKAGES})
+    print(
+        f"Keyword recall: {len(KEYWORDS)} keywords, {len(cases)} mutated texts, {results.innocent_texts} innocent texts"
+    )
+    print(table(results))
+    for target, met in targets(results):
+        print(f"{'MET    ' if met else 'NOT MET'} {target}")
+    print(f"{len(results.misses)} misses: {paths['misses']}; false positives: {paths['false_positives']}")
+    print(f"Report: {paths['report']} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Sends texts through the project's matcher, in-process, and counts: recall per group, generator and kind, the
+misses, and the false positives of the innocent side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moderation.matcher import CompiledPolicy, Found
+from moderation.policy import ModerationPolicy
+
+from bench.recall.cases import Case
+from bench.recall.innocent import InnocentText
+from bench.recall.keywords import APP_ID
+
+
+class Matcher:
+    """The input stage of APP_ID in `policy` (a policy's JSON), compiled as the moderation function compiles it."""
+
+    def __init__(self, policy: dict[str, Any]) -> None:
+        stage = CompiledPolicy(ModerationPolicy.model_validate(policy)).stage(APP_ID, "input")
+        if stage is None:
+            raise ValueError(f"the policy has no input stage for {APP_ID}")
+        self._matcher = stage.matcher
+
+    def find(self, text: str) -> list[Found]:
+        return self._matcher.find(text)
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    caught: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.cases if self.cases else 1.0
+
+
+@dataclass
+class Results:
+    tallies: dict[tuple[str, str, str], Tally] = field(default_factory=dict)
+    """(group, generator, kind) -> its tally."""
+    misses: list[dict[str, Any]] = field(default_factory=list)
+    innocent_texts: int = 0
+    false_positives: list[dict[str, Any]] = field(default_factory=list)
+
+    def tally(self, group: str, generator: str | None = None) -> Tally:
+        """Cases of `group` (and `generator`, if given) added up over kinds."""
+        total = Tally()
+        for (each_group, each_generator, _), tally in self.tallies.items():
+            if each_group == group and generator in {None, each_generator}:
+                total.cases += tally.cases
+                total.caught += tally.caught
+        return total
+
+
+def _matches(text: str, matcher: Matcher) -> tuple[list[Found], str | None]:
+    """The matches, or why the matcher failed (a failure is a finding of its own, not a crash of the bench)."""
+    try:
+        return matcher.find(text), None
+    except Exception as error:  # noqa: BLE001 - any failure of the code under measurement is recorded
+        return [], f"{type(error).__name__}: {error}"
+
+
+def score(matcher: Matcher, cases: Iterable[Case], innocent: Iterable[InnocentText]) -> Results:
+    results = Results()
+    for case in cases:
+        found, error = _matches(case.text, matcher)
+        tally = results.tallies.setdefault((case.group, case.generator, case.kind), Tally())
+        tally.cases += 1
+        if found:
+            tally.caught += 1
+            continue
+        results.misses.append(
+            {
+                "group": case.group,
+                "generator": case.generator,
+                "kind": case.kind,
+                "language": case.keyword.language,
+                "keyword": case.keyword.text,
+                "mutation": case.mutation,
+                "text": case.text,
+                "detail": case.detail,
+                **({"error": error} if error else {}),
+            }
+        )
+    for text in innocent:
+        results.innocent_texts += 1
+        found, error = _matches(text.text, matcher)
+        if found or error:
+            matched = [text.text[each.start : each.end] for each in found]
+            results.false_positives.append(
+                {"source": text.source, "text": text.text, "matched": matched, **({"error": error} if error else {})}
+            )
+    return results
