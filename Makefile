@@ -18,7 +18,7 @@ AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_da
 export SAM_CLI_TELEMETRY = 0
 
 .PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
-	bench clean
+	bench recall clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
@@ -85,6 +85,11 @@ validate: $(SAM_VENV)/.stamp
 bench: $(VENV)/.dev.stamp
 	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; exit $$status
 
+# Keyword recall against third-party mutation generators and false positives on innocent text (docs/recall.md).
+# A measurement: it prints which targets are met and exits 0 either way; details go to .cache/recall/.
+recall: $(VENV)/.recall.stamp
+	PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.recall
+
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
@@ -92,6 +97,12 @@ $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/sha
 
 $(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+# garak without its dependencies (they include torch): requirements/recall.txt lists the few its encoders need.
+$(VENV)/.recall.stamp: $(VENV)/.dev.stamp requirements/recall.txt requirements/recall-garak.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/recall.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/recall-garak.txt
 	touch $@
 
 $(VENV)/.docs.stamp: $(VENV)/.local.stamp requirements/docs.txt

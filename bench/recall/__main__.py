@@ -10,6 +10,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.recall import casefold_source, garak_source, innocent, nlpaug_source
+from bench.recall.cases import SENTENCES
 from bench.recall.keywords import KEYWORDS, policy
 from bench.recall.report import table, targets, write
 from bench.recall.score import Matcher, score
@@ -25,7 +26,7 @@ def main() -> int:
         *garak_source.cases(KEYWORDS),
         *nlpaug_source.cases(KEYWORDS),
     ]
-    innocent_texts = list(innocent.texts(KEYWORDS))
+    innocent_texts = list(innocent.texts(KEYWORDS, [*SENTENCES, *garak_source.sentences()]))
     results = score(Matcher(policy()), cases, innocent_texts)
     paths = write(results, OUTPUT, {package: version(package) for package in PACKAGES})
     print(

@@ -1,4 +1,5 @@
-"""A recall case: one mutation of one keyword, embedded in a sentence, and the group it is scored in."""
+"""What the bench sends through the matcher: recall cases (one mutation of one keyword, embedded in a sentence, and
+the group it is scored in) and innocent texts."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ SENTENCES = (
     "you are {x}",
     'I heard someone say "{x}" yesterday, what does it mean?',
 )
-"""Sentences a mutation is embedded in (no keyword of their own: the innocent side checks that)."""
+"""Sentences a mutation is embedded in, once each (no keyword of their own: the innocent side checks that)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Case:
     keyword: Keyword
     mutation: str
     text: str
+    span: tuple[int, int]
+    """Where the mutation is in `text`: a match must overlap it to count (a match elsewhere would be the sentence's)."""
     detail: str = ""
     """What the generator says it changed, where it says (casefold-fuzz's note)."""
 
@@ -40,6 +43,7 @@ def embedded(
     group: Group,
     keyword: Keyword,
     mutation: str,
+    *,
     sentences: Iterable[str] = SENTENCES,
     detail: str = "",
 ) -> Iterator[Case]:
@@ -48,4 +52,12 @@ def embedded(
     if mutation == keyword.text:
         return
     for sentence in sentences:
-        yield Case(generator, kind, group, keyword, mutation, sentence.replace("{x}", mutation), detail)
+        start = sentence.index("{x}")
+        text = sentence.replace("{x}", mutation)
+        yield Case(generator, kind, group, keyword, mutation, text, (start, start + len(mutation)), detail)
+
+
+@dataclass(frozen=True)
+class InnocentText:
+    source: str
+    text: str

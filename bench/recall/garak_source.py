@@ -88,6 +88,11 @@ def _sentences(name: str) -> tuple[str, ...]:
     )
 
 
+def sentences() -> list[str]:
+    """Every sentence the cases use: garak's templates, with each encoding's name."""
+    return [sentence for how in _encodings().values() for sentence in _sentences(how.probe.encoding_name)]
+
+
 def cases(keywords: Iterable[Keyword]) -> Iterator[Case]:
     encodings = _encodings()
     for keyword in keywords:
@@ -104,5 +109,11 @@ def cases(keywords: Iterable[Keyword]) -> Iterator[Case]:
                 for mutation in mutations:
                     if mutation != payload:  # an encoding that left the text as it was made no mutation
                         yield from embedded(
-                            GENERATOR, kind, how.group, keyword, mutation, sentences, f"payload: {payload_name}"
+                            GENERATOR,
+                            kind,
+                            how.group,
+                            keyword,
+                            mutation,
+                            sentences=sentences,
+                            detail=f"payload: {payload_name}",
                         )

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from faker import Faker
 from wordfreq import top_n_list
 
+from bench.recall.cases import InnocentText
 from bench.recall.keywords import Keyword
 
 FAKER_LOCALES = (
@@ -56,12 +56,6 @@ NOT_BY_CHANCE = frozenset(
     }
 )  # fmt: skip
 """Compounds and variants the rules above do not see: profanity all the same."""
-
-
-@dataclass(frozen=True)
-class InnocentText:
-    source: str
-    text: str
 
 
 def fold(text: str) -> str:
@@ -119,9 +113,11 @@ def chance_words(keywords: Iterable[Keyword]) -> Iterator[tuple[Keyword, str]]:
             yield keyword, word
 
 
-def texts(keywords: tuple[Keyword, ...]) -> Iterator[InnocentText]:
-    """Every innocent text, with the ones that hold a keyword literally left out."""
+def texts(keywords: tuple[Keyword, ...], sentences: Iterable[str]) -> Iterator[InnocentText]:
+    """Every innocent text, with the ones that hold a keyword literally left out; `sentences` are those the cases
+    embed their mutations in, each here with a harmless word instead."""
     candidates = [
+        *(InnocentText("sentence", sentence.replace("{x}", "the weather")) for sentence in dict.fromkeys(sentences)),
         *_faker_texts(),
         *(InnocentText(f"wordfreq:{keyword.text}", s.replace("{x}", w)) for keyword, w in chance_words(keywords)
           for s in WORD_SENTENCES),

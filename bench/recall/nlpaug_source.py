@@ -35,7 +35,7 @@ def cases(keywords: Iterable[Keyword]) -> Iterator[Case]:
             typos: set[str] = set()
             for seed in SEEDS:
                 random.seed(seed)
-                numpy.random.seed(seed)  # noqa: NPY002 - nlpaug draws from numpy's global generator
+                numpy.random.seed(seed)  # nlpaug draws from numpy's global generator too
                 typos.update(augmenter.augment(keyword.text))
             for typo in sorted(typos):
                 yield from embedded(GENERATOR, kind, "typo", keyword, typo)

@@ -7,12 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.recall.cases import Case, InnocentText
+from bench.recall.keywords import APP_ID
 from moderation.matcher import CompiledPolicy, Found
 from moderation.policy import ModerationPolicy
-
-from bench.recall.cases import Case
-from bench.recall.innocent import InnocentText
-from bench.recall.keywords import APP_ID
 
 
 class Matcher:
@@ -23,6 +21,7 @@ class Matcher:
         if stage is None:
             raise ValueError(f"the policy has no input stage for {APP_ID}")
         self._matcher = stage.matcher
+        self.rule_ids = [rule.id for rule in stage.rules]
 
     def find(self, text: str) -> list[Found]:
         return self._matcher.find(text)
@@ -60,7 +59,7 @@ def _matches(text: str, matcher: Matcher) -> tuple[list[Found], str | None]:
     """The matches, or why the matcher failed (a failure is a finding of its own, not a crash of the bench)."""
     try:
         return matcher.find(text), None
-    except Exception as error:  # noqa: BLE001 - any failure of the code under measurement is recorded
+    except Exception as error:  # any failure of the code under measurement is recorded
         return [], f"{type(error).__name__}: {error}"
 
 
@@ -70,7 +69,8 @@ def score(matcher: Matcher, cases: Iterable[Case], innocent: Iterable[InnocentTe
         found, error = _matches(case.text, matcher)
         tally = results.tallies.setdefault((case.group, case.generator, case.kind), Tally())
         tally.cases += 1
-        if found:
+        start, end = case.span
+        if any(each.start < end and start < each.end for each in found):
             tally.caught += 1
             continue
         results.misses.append(
@@ -90,7 +90,9 @@ def score(matcher: Matcher, cases: Iterable[Case], innocent: Iterable[InnocentTe
         results.innocent_texts += 1
         found, error = _matches(text.text, matcher)
         if found or error:
-            matched = [text.text[each.start : each.end] for each in found]
+            matched = [
+                {"rule": matcher.rule_ids[each.rule], "text": text.text[each.start : each.end]} for each in found
+            ]
             results.false_positives.append(
                 {"source": text.source, "text": text.text, "matched": matched, **({"error": error} if error else {})}
             )
