@@ -12,11 +12,12 @@ from pathlib import Path
 from bench.recall import casefold_source, garak_source, innocent, nlpaug_source
 from bench.recall.cases import SENTENCES
 from bench.recall.keywords import KEYWORDS, policy
-from bench.recall.report import table, targets, write
+from bench.recall.report import miss_patterns, table, targets, write
 from bench.recall.score import Matcher, score
 
 OUTPUT = Path(".cache/recall")
 PACKAGES = ("casefold-fuzz", "nlpaug", "garak", "faker", "wordfreq")
+TOP_PATTERNS = 6
 
 
 def main() -> int:
@@ -35,6 +36,10 @@ def main() -> int:
     print(table(results))
     for target, met in targets(results):
         print(f"{'MET    ' if met else 'NOT MET'} {target}")
+    for group in ("readable", "encoded"):
+        patterns = [p for p in miss_patterns(results) if p["group"] == group][:TOP_PATTERNS]
+        listed = "; ".join(f"{p['generator']} {p['kind']} ({p['language']}) {p['misses']}" for p in patterns)
+        print(f"Most {group} misses: {listed or 'none'}")
     print(f"{len(results.misses)} misses: {paths['misses']}; false positives: {paths['false_positives']}")
     print(f"Report: {paths['report']} ({time.perf_counter() - started:.1f} s)")
     return 0
