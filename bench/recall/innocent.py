@@ -1,6 +1,7 @@
 """The innocent side: real text that holds none of the keywords, though some of it holds their letters.
 
-- Faker's sentences, addresses, names, companies and jobs in 18 locales (fixed seed);
+- Faker's sentences, addresses, names, companies and jobs in 18 locales (fixed seed), and strings that look encoded
+  and are not (hashes, UUIDs, URLs, tokens, base64 of random bytes);
 - wordfreq's words that contain a keyword by chance (`class`, `assess`, `therapeutic`, `heroine`, Turkish `eksiktir`),
   each alone and in a sentence, and a few place names (`Scunthorpe`, `Shitterton`). A word is not there by chance when
   it is the keyword inflected (`shits`, `кокаина`, Arabic `المخدرات` with its article) or compounded with another word
@@ -13,6 +14,7 @@ false positive."""
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -28,6 +30,7 @@ FAKER_LOCALES = (
     "ar_AA", "hi_IN", "zh_CN", "zh_TW", "ja_JP", "ko_KR",
 )  # fmt: skip
 TEXTS_PER_LOCALE = 200
+TECHNICAL_TEXTS = 320
 WORDFREQ_WORDS = 50_000
 """How many of a language's most frequent words are searched for keywords by chance."""
 WORDS_PER_KEYWORD = 60
@@ -84,6 +87,20 @@ def _faker_texts() -> Iterator[InnocentText]:
             yield InnocentText(f"faker:{locale}", makers[n % len(makers)]().replace("\n", ", "))
 
 
+def _technical_texts() -> Iterator[InnocentText]:
+    """Strings that look encoded and are not: hashes, UUIDs, URLs, tokens, base64 of random bytes, IBANs; what a
+    decoder must leave alone."""
+    fake = Faker("en_US")
+    fake.seed_instance(SEED)
+    makers = (
+        fake.md5, fake.sha1, fake.sha256, fake.uuid4, fake.url, fake.uri, fake.user_agent, fake.file_path,
+        lambda: fake.password(length=24), fake.ipv6, fake.mac_address, fake.ean13, fake.iban, fake.hex_color,
+        lambda: base64.b64encode(fake.binary(length=24)).decode(), lambda: fake.binary(length=12).hex(),
+    )  # fmt: skip
+    for n in range(TECHNICAL_TEXTS):
+        yield InnocentText("faker:technical", f"my reference is {makers[n % len(makers)]()}")
+
+
 def _by_chance(word: str, keyword: str, language: str, words: set[str]) -> bool:
     at = word.find(keyword)
     before, after = word[:at], word[at + len(keyword) :]
@@ -119,6 +136,7 @@ def texts(keywords: tuple[Keyword, ...], sentences: Iterable[str]) -> Iterator[I
     candidates = [
         *(InnocentText("sentence", sentence.replace("{x}", "the weather")) for sentence in dict.fromkeys(sentences)),
         *_faker_texts(),
+        *_technical_texts(),
         *(InnocentText(f"wordfreq:{keyword.text}", s.replace("{x}", w)) for keyword, w in chance_words(keywords)
           for s in WORD_SENTENCES),
         *(InnocentText("place", s.replace("{x}", place)) for place in PLACES for s in WORD_SENTENCES),

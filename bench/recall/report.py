@@ -79,6 +79,7 @@ def write(results: Results, directory: Path, versions: dict[str, str]) -> dict[s
         ],
         "miss_patterns": miss_patterns(results),
         "innocent_texts": results.innocent_texts,
+        "innocent_sources": dict(results.innocent_sources),
         "false_positives": len(results.false_positives),
     }
     paths["report"].write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -3,6 +3,7 @@ misses, and the false positives of the innocent side."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ class Results:
     """(group, generator, kind) -> its tally."""
     misses: list[dict[str, Any]] = field(default_factory=list)
     innocent_texts: int = 0
+    innocent_sources: Counter[str] = field(default_factory=Counter)
+    """Innocent texts per source (`faker:de_DE`, `wordfreq:ass`, ...)."""
     false_positives: list[dict[str, Any]] = field(default_factory=list)
 
     def tally(self, group: str, generator: str | None = None) -> Tally:
@@ -88,6 +91,7 @@ def score(matcher: Matcher, cases: Iterable[Case], innocent: Iterable[InnocentTe
         )
     for text in innocent:
         results.innocent_texts += 1
+        results.innocent_sources[text.source] += 1
         found, error = _matches(text.text, matcher)
         if found or error:
             matched = [
