@@ -7,6 +7,7 @@ PORT ?= 3000
 VENV := .venv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+RECALL_VENV := .venv-recall
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see docs/speed.md).
@@ -87,8 +88,8 @@ bench: $(VENV)/.dev.stamp
 
 # Keyword recall against third-party mutation generators and false positives on innocent text (docs/recall.md).
 # A measurement: it prints which targets are met and exits 0 either way; details go to .cache/recall/.
-recall: $(VENV)/.recall.stamp
-	PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.recall
+recall: $(RECALL_VENV)/.stamp
+	PYTHONPATH=layers/shared:functions/moderation $(RECALL_VENV)/bin/python -m bench.recall
 
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,12 +98,6 @@ $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/sha
 
 $(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	touch $@
-
-# garak without its dependencies (they include torch): requirements/recall.txt lists the few its encoders need.
-$(VENV)/.recall.stamp: $(VENV)/.dev.stamp requirements/recall.txt requirements/recall-garak.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/recall.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/recall-garak.txt
 	touch $@
 
 $(VENV)/.docs.stamp: $(VENV)/.local.stamp requirements/docs.txt
@@ -114,10 +109,19 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
 	touch $@
 
+# Its own virtual environment: ecoji installs a top-level `tests` package that hides ours from pytest. garak comes
+# without its dependencies (they include torch): requirements/recall.txt lists the few its encoders need.
+$(RECALL_VENV)/.stamp: requirements/recall.txt requirements/recall-garak.txt requirements/dev.txt requirements/local.txt \
+		requirements/runtime.txt layers/shared/requirements.txt
+	test -x $(RECALL_VENV)/bin/python || $(PYTHON) -m venv $(RECALL_VENV)
+	$(RECALL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/recall.txt
+	$(RECALL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/recall-garak.txt
+	touch $@
+
 $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(RECALL_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site
