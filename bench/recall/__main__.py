@@ -9,6 +9,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import moderation
 from bench.recall import casefold_source, garak_source, innocent, nlpaug_source
 from bench.recall.cases import SENTENCES
 from bench.recall.keywords import KEYWORDS, policy
@@ -29,10 +30,11 @@ def main() -> int:
     ]
     innocent_texts = list(innocent.texts(KEYWORDS, [*SENTENCES, *garak_source.sentences()]))
     results = score(Matcher(policy()), cases, innocent_texts)
-    paths = write(results, OUTPUT, {package: version(package) for package in PACKAGES})
-    print(
-        f"Keyword recall: {len(KEYWORDS)} keywords, {len(cases)} mutated texts, {results.innocent_texts} innocent texts"
-    )
+    # Which moderation package was measured: whichever is first on the path (main's, or another branch's).
+    measured = str(Path(moderation.__file__).parent)
+    paths = write(results, OUTPUT, {"moderation": measured} | {package: version(package) for package in PACKAGES})
+    print(f"Keyword recall of {measured}")
+    print(f"{len(KEYWORDS)} keywords, {len(cases)} mutated texts, {results.innocent_texts} innocent texts")
     print(table(results))
     for target, met in targets(results):
         print(f"{'MET    ' if met else 'NOT MET'} {target}")

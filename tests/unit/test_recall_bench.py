@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bench.recall import casefold_source
 from bench.recall.cases import Case, InnocentText, embedded
-from bench.recall.keywords import APP_ID, KEYWORDS, Keyword, policy
+from bench.recall.keywords import APP_ID, Keyword, policy
 from bench.recall.report import targets
 from bench.recall.score import Matcher, Results, Tally, score
 
@@ -69,14 +69,14 @@ def test_a_miss_is_counted_and_listed_and_a_match_outside_the_mutation_is_no_cat
 def test_false_positives_are_listed_with_what_matched() -> None:
     innocent = [InnocentText("test", "a glass of water"), InnocentText("test", "the c.o.c.a.i.n.e trade")]
 
-    results = score(Matcher(policy(KEYWORDS)), [], innocent)
+    results = score(Matcher(policy((COCAINE,))), [], innocent)
 
     assert results.innocent_texts == 2
     assert results.false_positives == [
         {
             "source": "test",
             "text": "the c.o.c.a.i.n.e trade",
-            "matched": [{"rule": "en-drugs-weapons", "text": "c.o.c.a.i.n.e"}, {"rule": "fr", "text": "c.o.c.a.i.n.e"}],
+            "matched": [{"rule": "en-drugs-weapons", "text": "c.o.c.a.i.n.e"}],
         }
     ]
 
