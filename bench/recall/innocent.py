@@ -102,6 +102,7 @@ def _technical_texts() -> Iterator[InnocentText]:
 
 
 def _by_chance(word: str, keyword: str, language: str, words: set[str]) -> bool:
+    """`word` holds `keyword` (both folded) but is neither it inflected nor it compounded with a word of `words`."""
     at = word.find(keyword)
     before, after = word[:at], word[at + len(keyword) :]
     if word in NOT_BY_CHANCE or (not before and after in _ENDINGS.get(language, ())):
@@ -115,12 +116,15 @@ def _by_chance(word: str, keyword: str, language: str, words: set[str]) -> bool:
 def chance_words(keywords: Iterable[Keyword]) -> Iterator[tuple[Keyword, str]]:
     """wordfreq's words that hold a one-word, whole-word keyword by chance, most frequent first."""
     lists: dict[str, list[str]] = {}
+    vocabularies: dict[str, set[str]] = {}
     for keyword in keywords:
         target = fold(keyword.text)
         if not keyword.whole_word or " " in target:
             continue
-        words = lists.setdefault(keyword.language, top_n_list(keyword.language, WORDFREQ_WORDS))
-        vocabulary = set(words)
+        if keyword.language not in lists:
+            lists[keyword.language] = top_n_list(keyword.language, WORDFREQ_WORDS)
+            vocabularies[keyword.language] = set(lists[keyword.language])
+        words, vocabulary = lists[keyword.language], vocabularies[keyword.language]
         chosen = [
             word
             for word in words

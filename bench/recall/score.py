@@ -35,7 +35,8 @@ class Tally:
 
     @property
     def recall(self) -> float:
-        return self.caught / self.cases if self.cases else 1.0
+        """Caught over cases; 0 when there are no cases, so a group nothing was measured in meets no target."""
+        return self.caught / self.cases if self.cases else 0.0
 
 
 @dataclass

@@ -95,3 +95,5 @@ def test_targets_are_read_from_the_counts() -> None:
         ("readable: recall 99.0% >= 99%", True),
         ("innocent: 0 false positives in 10 texts (0 wanted)", True),
     ]
+    # A group with no cases at all (a generator that made nothing) meets no target.
+    assert targets(Results())[0] == ("encoded: recall 0.0% >= 90%", False)
