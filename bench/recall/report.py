@@ -34,6 +34,8 @@ def table(results: Results) -> str:
         if rows:
             tally = results.tally(group)
             lines.append(f"{group:<9} {'(all)':<14} {'':<20} {tally.cases:>6} {tally.caught:>6} {_percent(tally)}")
+    tally = results.tally()
+    lines.append(f"{'(all)':<9} {'':<14} {'':<20} {tally.cases:>6} {tally.caught:>6} {_percent(tally)}")
     return "\n".join(lines)
 
 
@@ -73,6 +75,7 @@ def write(results: Results, directory: Path, versions: dict[str, str]) -> dict[s
         "versions": versions,
         "targets": [{"target": target, "met": met} for target, met in targets(results)],
         "groups": {group: vars(results.tally(group)) | {"recall": results.tally(group).recall} for group in GROUPS},
+        "overall": vars(results.tally()) | {"recall": results.tally().recall},
         "kinds": [
             {"group": group, "generator": generator, "kind": kind, **vars(tally), "recall": tally.recall}
             for (group, generator, kind), tally in sorted(results.tallies.items())

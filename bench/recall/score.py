@@ -49,11 +49,11 @@ class Results:
     """Innocent texts per source (`faker:de_DE`, `wordfreq:ass`, ...)."""
     false_positives: list[dict[str, Any]] = field(default_factory=list)
 
-    def tally(self, group: str, generator: str | None = None) -> Tally:
-        """Cases of `group` (and `generator`, if given) added up over kinds."""
+    def tally(self, group: str | None = None, generator: str | None = None) -> Tally:
+        """Cases of `group` and `generator` (each: all, if not given) added up over kinds."""
         total = Tally()
         for (each_group, each_generator, _), tally in self.tallies.items():
-            if each_group == group and generator in {None, each_generator}:
+            if group in {None, each_group} and generator in {None, each_generator}:
                 total.cases += tally.cases
                 total.caught += tally.caught
         return total
