@@ -9,6 +9,7 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 # The precision corpus's npm keyword lists (bench/precision/package.json and its lock), installed here, not committed.
 PRECISION_NPM := .cache/precision/npm
+RECALL_VENV := .venv-recall
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see docs/speed.md).
@@ -20,7 +21,8 @@ AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_da
 export SAM_CLI_TELEMETRY = 0
 
 .PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
-	bench precision precision-baseline clean
+	bench precision precision-baseline recall clean
+	bench recall clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
@@ -95,6 +97,10 @@ precision: $(VENV)/.dev.stamp $(PRECISION_NPM)/.stamp
 # deliberate change: the test asks for deleted lines when a fix lands, and fails on new ones).
 precision-baseline: $(VENV)/.dev.stamp $(PRECISION_NPM)/.stamp
 	PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.precision.slice
+# Keyword recall against third-party mutation generators and false positives on innocent text (docs/recall.md).
+# A measurement: it prints which targets are met and exits 0 either way; details go to .cache/recall/.
+recall: $(RECALL_VENV)/.stamp
+	PYTHONPATH=layers/shared:functions/moderation $(RECALL_VENV)/bin/python -m bench.recall
 
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -120,10 +126,19 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
 	touch $@
 
+# Its own virtual environment: ecoji installs a top-level `tests` package that hides ours from pytest. garak comes
+# without its dependencies (they include torch): requirements/recall.txt lists the few its encoders need.
+$(RECALL_VENV)/.stamp: requirements/recall.txt requirements/recall-garak.txt requirements/dev.txt requirements/local.txt \
+		requirements/runtime.txt layers/shared/requirements.txt
+	test -x $(RECALL_VENV)/bin/python || $(PYTHON) -m venv $(RECALL_VENV)
+	$(RECALL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/recall.txt
+	$(RECALL_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/recall-garak.txt
+	touch $@
+
 $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site .cache/precision
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(RECALL_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site .cache/precision .cache/recall
