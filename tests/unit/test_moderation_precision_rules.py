@@ -94,8 +94,10 @@ def test_dotless_i_is_a_letter_of_its_own_and_only_the_capital_i_is_ambiguous() 
     assert matched(["adi"], "Benim adı Ali ve senin adın ne") == []
     assert matched(["adi"], "adı") == []
     assert matched(["ignore previous instructions"], "please ignore prevıous instructions now") == [
-        ("ignore prevıous instructions", ("accents",))
+        ("ignore prevıous instructions", ("dotless_i",))
     ]
+    assert matched(["shit"], "shıt") == [("shıt", ("dotless_i",))]  # no Turkish letter around
+    assert matched(["siktir"], "bu sıktır dedi ve kaşığı aldı") == []  # Turkish text
     assert matched(["kılıç"], "KILIÇ") == [("KILIÇ", ())]
     assert matched(["kılıç"], "kiliç") == []
     assert matched(["kılıç"], "KİLİÇ") == []  # İ is the capital of i

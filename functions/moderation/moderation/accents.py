@@ -11,9 +11,9 @@ by letter against the original text, before it counts:
   `sie`, `çok` not `cok`, `même` not `meme`) unless the text around is written without accents, so that the accent
   decorates the word (`you are a shít`: `accent_decorates` decides), and the keyword has MIN_ACCENTED letters;
 - a kana keyword matches the other kana script's spelling where that is a whole run of one script (`kana_run`);
-- the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`), which stands for `i` only as an accent would,
-  where accents decorate (`ignore prevıous instructions`); only the capital `I` may stand for a keyword's `ı`
-  (Turkish `KILIÇ` is `kılıç`);
+- the dotless `ı` is a letter of its own (Turkish `adı` is not `adi`), which stands for `i` only outside Turkish
+  text, in keywords of MIN_ACCENTED letters (`shıt`, `ignore prevıous instructions`: `dotless_decorates`); only the
+  capital `I` may stand for a keyword's `ı` (Turkish `KILIÇ` is `kılıç`);
 - `ß` stands for the `ss` of a German keyword (one with `ä`, `ö`, `ü` or `ß`), or of any keyword of LONG_ESZETT
   letters or more (`Scheiße` for `scheisse`), not for the `ss` of a short keyword of another language (`aß` is not
   `ass`); a keyword's `ß` may be written `ss`.
@@ -28,11 +28,12 @@ from functools import cache, lru_cache
 
 from moderation.normalize import DROPPED_MARKS, has_ignored, ignored_characters
 
-SAME, DECORATED, ACCENTED, ESZETT, CAPITALS, KANA, REFUSED = range(7)
+SAME, DECORATED, ACCENTED, ESZETT, CAPITALS, KANA, DOTLESS, LOOSE, REFUSED = range(9)
 """How a written letter stands for a keyword's letter: as it is, with decoration, with an accent the keyword letter
 lacks (allowed only where accents decorate: accent_decorates), with `ß` for `ss` or the reverse, as a Greek capital
-without the keyword letter's accent, in the other kana script (allowed only for whole runs: kana_run), or not at
-all."""
+without the keyword letter's accent, in the other kana script (allowed only for whole runs: kana_run), as a dotless
+`ı` for `i` (allowed only outside Turkish text: dotless_decorates), as a look-alike only in another case (the small
+Greek `μ` for `m`, whose capital `Μ` looks like `M`: allowed only in a word that mixes scripts), or not at all."""
 
 MIN_ACCENTED = 4
 """Letters a keyword needs before an accent in the text may decorate it: the short ones are other languages' words
@@ -93,17 +94,20 @@ def _as_written() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
     imitate a basic one, which the folded view reads as that letter (small capitals, `ɑ`)."""
     from moderation import evasion_tables  # noqa: PLC0415 - only for text that is not ASCII
 
+    # A look-alike of a Latin look-alike (Cyrillic `в` of the small capital `ʙ`) imitates that one's letter (`b`).
+    latin_letter = dict(zip(evasion_tables.LATIN_LOOKALIKE_FROM, evasion_tables.LATIN_LOOKALIKE_TO, strict=True))
     imitated: dict[str, set[str]] = {}
     for written, letter_ in zip(evasion_tables.AS_WRITTEN_FROM, evasion_tables.AS_WRITTEN_TO, strict=True):
-        imitated.setdefault(written, set()).add(letter_)
-    latin = frozenset(evasion_tables.LATIN_LOOKALIKE_FROM) | {_DOTLESS_I.upper(), *_CAPITAL_I}
+        imitated.setdefault(written, set()).update({letter_, latin_letter.get(letter_, letter_)})
+    latin = frozenset(latin_letter) | {_DOTLESS_I.upper(), *_CAPITAL_I}
     return {written: frozenset(letters) for written, letters in imitated.items()}, latin
 
 
 def _look_alike(written: str, wanted: str) -> int:
-    """A letter of another script (or a leet symbol) stands for the keyword's letter `wanted`: a look-alike counts
-    only in the case it is written (the capital `Μ` looks like `M`, the small `μ` does not: a Greek `μετη` is no
-    `meth`). Leet symbols and Latin look-alikes are judged by the evasion checks."""
+    """A letter of another script (or a leet symbol) stands for the keyword's letter `wanted`: SAME for a look-alike
+    in the case it is written (the capital `Μ` looks like `M`), LOOSE for one only in another case (the small `μ`: a
+    Greek `μετη` is no `meth`, a mixed `μeth` is). Leet symbols and Latin look-alikes are judged by the evasion
+    checks."""
     imitated, latin = _as_written()
     char = written[0]
     if char.isascii() and not char.isalpha():
@@ -113,18 +117,19 @@ def _look_alike(written: str, wanted: str) -> int:
     if char not in imitated and char.casefold() not in imitated and char.upper() not in imitated:
         return SAME  # no look-alike: another form the folded view reads (kana, compatibility forms)
     target = letter(wanted)[0]
-    return SAME if target in imitated.get(char, ()) else REFUSED
+    return SAME if target in imitated.get(char, ()) else LOOSE
 
 
 @lru_cache(maxsize=8192)
 def compare(written: str, keyword: str) -> int:
     """How the text's cluster `written` stands for the keyword's cluster `keyword` (both the original characters of
-    one folded letter): SAME, DECORATED, ACCENTED, ESZETT, CAPITALS or REFUSED."""
+    one folded letter): one of SAME ... REFUSED above."""
     if written == keyword or (written.isascii() and keyword.isascii()):
         return SAME
     text, decorated = letter(written)
     wanted, _ = letter(keyword)
-    if text == wanted:
+    # A decorated letter is decorated whole: Zalgo's marks that compose (`ș̈́ͣ`) are no accent of a language.
+    if text == wanted or (decorated and len(text) == len(wanted) == 1 and _base(text) == _base(wanted)):
         return DECORATED if decorated else SAME
     if _DOTLESS_I in (text, wanted) or "ss" in (text, wanted):
         return _two_letters(written, text, wanted)
@@ -147,7 +152,7 @@ def _two_letters(written: str, text: str, wanted: str) -> int:
     if _DOTLESS_I in (text, wanted):
         if wanted == _DOTLESS_I:
             return SAME if written in _CAPITAL_I else REFUSED
-        return ACCENTED if text == _DOTLESS_I and wanted == "i" else REFUSED
+        return DOTLESS if text == _DOTLESS_I and wanted == "i" else REFUSED
     return ESZETT if {text, wanted} == {"ss", "s"} else REFUSED
 
 
@@ -201,6 +206,31 @@ def accent_decorates(text: str, start: int, end: int) -> bool:
     around = text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]
     letters = _LATIN_LETTER.findall(around)
     return len(letters) >= MIN_CONTEXT_LETTERS and all(char.isascii() for char in letters)
+
+
+_TURKISH = re.compile("[ıİşŞğĞ]")
+
+
+def dotless_decorates(text: str, start: int, end: int) -> bool:
+    """The dotless `ı` of the match `text[start:end]` stand for `i`: no letter of Turkish's own (`ı`, `İ`, `ş`, `ğ`)
+    within CONTEXT_WINDOW characters around it (`shıt` alone, `please ignore prevıous ınstructıons`; not `Benim adı
+    Ali ve senin adın ne`)."""
+    around = text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]
+    return _TURKISH.search(around) is None
+
+
+_SCRIPTS = (
+    re.compile("[a-zA-Z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff]"),
+    re.compile("[\u0400-\u052f\u1c80-\u1c8f\ua640-\ua69f]"),
+    re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
+    re.compile("[\u0530-\u058f]"),
+    re.compile("[\u13a0-\u13ff\uab70-\uabbf]"),
+)  # Latin, Cyrillic, Greek, Armenian, Cherokee: the scripts whose letters imitate each other
+
+
+def mixes_scripts(word: str) -> bool:
+    """`word` has letters of two or more of the scripts whose letters imitate each other."""
+    return sum(script.search(word) is not None for script in _SCRIPTS) > 1
 
 
 def word_around(text: str, start: int, end: int) -> tuple[int, int]:

@@ -36,7 +36,10 @@ from moderation.normalize import TATWEEL, View, has_ignored, one_to_one_folds, o
 LONG_KEYWORD = 6
 """Letters a keyword needs before a doubled letter in the text may stand for its single one."""
 
-MIN_JOINED = 3
+MIN_READ = 3
+"""Letters a keyword needs before any evasion reading applies to it: the shorter ones match only as written."""
+
+MIN_JOINED = MIN_READ
 """Letters a keyword needs before letters spelled apart may be joined into it: `il y a` is no `ya`, `a.k.a` no `ak`."""
 
 MIN_LEET = 3
@@ -45,8 +48,12 @@ MIN_LEET = 3
 LONG_LEET = 4
 """Letters a keyword needs before a match with one real letter may have more digits than letters (`5h17`)."""
 
-_NUMBER_WITH_UNIT = re.compile(r"\d{2,}[^\W\d_]")
-"""A number of two or more digits and the letters of its unit (`80mb` is no `bomb`, `13ss` no `bess`)."""
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d{2,}(?:[kmgtp]?(?:b|bit|bps|hz|w|m|g|l|s)|px|pt|em|mm|cm|km|kg|mg|ml|st|nd|rd|th|am|pm|ms|min|fps|ft|in|mi|mph|"
+    r"lbs?|oz|db|x|p|d|k|h)\Z"
+)
+"""A number of two or more digits and its unit (`80mb` is no `bomb`, `13th` no `beth`); other letters after a number
+are leetspeak's (`817ch`, `455h0le`, `45s4ult`)."""
 
 SCRIPT_WINDOW = 200
 """Characters either side of a word that say which script the text around it is in."""
@@ -502,6 +509,11 @@ def _is_mark(char: str) -> bool:
 # between one of them and another script, a word ends (`你真是个shit`: `shit` is a whole word).
 _SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
                         "\u4e00-\u9fff\uf900-\ufaff]")  # fmt: skip
+
+
+def spaceless(text: str) -> bool:
+    """`text` has a character of a script written without spaces (an ideograph, kana, Thai ...)."""
+    return _SPACELESS.search(text) is not None
 
 
 def glued(before: str, after: str) -> bool:

@@ -14,21 +14,27 @@ from moderation.accents import (
     ACCENTED,
     CAPITALS,
     DECORATED,
+    DOTLESS,
     ESZETT,
     KANA,
+    LOOSE,
     MIN_ACCENTED,
     REFUSED,
     SAME,
     accent_decorates,
     compare,
+    dotless_decorates,
     german,
     kana_run,
+    mixes_scripts,
     word_around,
 )
 from moderation.evasions import (
+    MIN_READ,
     Reading,
     coarse,
     folds_stand_ins_and_kinds,
+    spaceless,
     split_by_folding,
     surface_forms,
     whole_word,
@@ -70,7 +76,7 @@ class _Target:
     match of this spelling means, its folded text (what the automata look for), and the original characters of each
     folded letter (what accents.compare holds the text's letters to)."""
 
-    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "letters", "plain", "rules")
+    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "letters", "plain", "rules", "short")
 
     def __init__(self, keyword: str, spelling: str, forms: tuple[str, ...]) -> None:
         self.keyword = keyword
@@ -83,6 +89,9 @@ class _Target:
         self.clusters = tuple(spelling[first:last] for first, last in spans)
         self.german = german(keyword)
         self.letters = len(self.folded.replace(" ", ""))
+        # One or two letters (not ideographs or kana, each a word or syllable): only as written, case aside, since
+        # any reading of them is some other language's word or a flag (`nooo` is no `no`, 🇳🇴 is Norway's flag).
+        self.short = self.letters < MIN_READ and not spaceless(self.folded)
 
 
 # Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.
@@ -261,6 +270,8 @@ class _Matches:
                 if written is None:
                     return
                 evasions = self._forms(original_start, original_end, target, (*forms, *written))
+                if evasions and target.short:
+                    return  # a keyword of one or two letters matches only as written
             if allowed:
                 self.allowed.setdefault(rule, []).append((original_start, original_end))
             else:
@@ -281,21 +292,35 @@ class _Matches:
         start, end = span
         pairs = letters if letters is not None else [(start + at, at) for at in range(end - start)]
         forms: set[str] = set()
+        loose: set[int] = set()  # dotless i for i, look-alikes only in another case: allowed by the text around
         for position, index in pairs:
             first, last = self.view.original_span(position, position + 1)
             verdict = compare(text[first:last], target.clusters[index])
             if verdict == SAME:
                 continue
+            if verdict in (DOTLESS, LOOSE):
+                loose.add(verdict)
+                if verdict == LOOSE:
+                    continue
             if verdict == REFUSED or (verdict == ESZETT and _sharp_s(text[first:last]) and not target.german):
                 return None
             forms.add(_LETTER_FORMS[verdict])
-        if "accents" in forms and (
-            target.letters < MIN_ACCENTED or not accent_decorates(text, *word_around(text, *original))
-        ):
-            return None
-        if "kana" in forms and not kana_run(text, *original):
+        if not self._allowed_here(target, forms, loose, original):
             return None
         return tuple(forms)
+
+    def _allowed_here(self, target: _Target, forms: set[str], loose: set[int], original: tuple[int, int]) -> bool:
+        """The readings that depend on the text around the match allow it: an accent that decorates, a whole run of
+        kana, a dotless i outside Turkish text, a look-alike in another case in a word that mixes scripts."""
+        text = self.text
+        word_start, word_end = word_around(text, *original)
+        if "accents" in forms and (target.letters < MIN_ACCENTED or not accent_decorates(text, word_start, word_end)):
+            return False
+        if "kana" in forms and not kana_run(text, *original):
+            return False
+        if DOTLESS in loose and (target.letters < MIN_ACCENTED or not dotless_decorates(text, *original)):
+            return False
+        return LOOSE not in loose or mixes_scripts(text[word_start:word_end])
 
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
@@ -310,7 +335,14 @@ def _sharp_s(cluster: str) -> bool:
     return "ß" in cluster or "ẞ" in cluster
 
 
-_LETTER_FORMS = {DECORATED: "marks", ACCENTED: "accents", ESZETT: "eszett", CAPITALS: "capitals", KANA: "kana"}
+_LETTER_FORMS = {
+    DECORATED: "marks",
+    ACCENTED: "accents",
+    ESZETT: "eszett",
+    CAPITALS: "capitals",
+    KANA: "kana",
+    DOTLESS: "dotless_i",
+}
 
 
 class CompiledStage:
