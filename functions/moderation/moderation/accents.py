@@ -231,18 +231,3 @@ _SCRIPTS = (
 def mixes_scripts(word: str) -> bool:
     """`word` has letters of two or more of the scripts whose letters imitate each other."""
     return sum(script.search(word) is not None for script in _SCRIPTS) > 1
-
-
-def word_around(text: str, start: int, end: int) -> tuple[int, int]:
-    """`[start, end)` grown to the letters (and marks) touching it."""
-    while start > 0 and (text[start - 1].isalnum() or _is_mark(text[start - 1])):
-        start -= 1
-    while end < len(text) and (text[end].isalnum() or _is_mark(text[end])):
-        end += 1
-    return start, end
-
-
-def _is_mark(char: str) -> bool:
-    import unicodedata  # noqa: PLC0415 - only for text that is not ASCII
-
-    return not char.isascii() and unicodedata.category(char).startswith("M")

@@ -489,6 +489,17 @@ class _Runs:
         return start, end
 
 
+class WordRuns(_Runs):
+    """The words of `text` (letters, digits and marks: see accents.word_around), each walked once."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, _is_word_letter)
+
+
+def _is_word_letter(char: str) -> bool:
+    return char.isalnum() or (not char.isascii() and _is_mark(char))
+
+
 def _is_word(char: str) -> bool:
     """A letter, digit, `_` or mark: a vowel sign is part of its word (Hindi `होगा` is one word, not `हो` + `गा`)."""
     return char.isalnum() or char == "_" or (not char.isascii() and _is_mark(char))

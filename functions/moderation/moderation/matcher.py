@@ -5,7 +5,7 @@ expressions and the PII types. Built once per policy (moderator.py compiles each
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
@@ -27,11 +27,11 @@ from moderation.accents import (
     german,
     kana_run,
     mixes_scripts,
-    word_around,
 )
 from moderation.evasions import (
     MIN_READ,
     Reading,
+    WordRuns,
     coarse,
     folds_stand_ins_and_kinds,
     spaceless,
@@ -222,7 +222,7 @@ class _Matches:
     """The keyword matches of one text, by rule and original span, each with its evasion forms, and the spans of
     the rules' allowed phrases."""
 
-    __slots__ = ("_override_ends", "allowed", "ascii", "found", "targets", "text", "view")
+    __slots__ = ("_override_ends", "_verdicts", "_words", "allowed", "ascii", "found", "targets", "text", "view")
 
     def __init__(
         self,
@@ -234,6 +234,8 @@ class _Matches:
     ) -> None:
         self.text = text
         self.ascii = text.isascii()
+        self._words: WordRuns | None = None
+        self._verdicts: dict[tuple[Callable[[str, int, int], bool], tuple[int, int]], bool] = {}
         self.view = view
         self.found = found
         self.allowed = allowed
@@ -313,14 +315,25 @@ class _Matches:
         """The readings that depend on the text around the match allow it: an accent that decorates, a whole run of
         kana, a dotless i outside Turkish text, a look-alike in another case in a word that mixes scripts."""
         text = self.text
-        word_start, word_end = word_around(text, *original)
-        if "accents" in forms and (target.letters < MIN_ACCENTED or not accent_decorates(text, word_start, word_end)):
+        if "accents" in forms and (target.letters < MIN_ACCENTED or not self._word_verdict(accent_decorates, original)):
             return False
         if "kana" in forms and not kana_run(text, *original):
             return False
         if DOTLESS in loose and (target.letters < MIN_ACCENTED or not dotless_decorates(text, *original)):
             return False
-        return LOOSE not in loose or mixes_scripts(text[word_start:word_end])
+        return LOOSE not in loose or self._word_verdict(_mixes_scripts_in, original)
+
+    def _word_verdict(self, check: Callable[[str, int, int], bool], span: tuple[int, int]) -> bool:
+        """`check` of the word around `span` (the letters touching it), worked out once per word: many matches in one
+        long word cost one walk of it, not one each."""
+        if self._words is None:
+            self._words = WordRuns(self.text)
+        word = self._words.around(*span)
+        key = (check, word)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = check(self.text, *word)
+        return verdict
 
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
@@ -329,6 +342,10 @@ class _Matches:
         if after < len(self._override_ends) and self.view.reversed_spans[after][0] < end:
             surface.append("bidi")
         return tuple(sorted({*forms, *target.forms, *surface}))
+
+
+def _mixes_scripts_in(text: str, start: int, end: int) -> bool:
+    return mixes_scripts(text[start:end])
 
 
 def _sharp_s(cluster: str) -> bool:
