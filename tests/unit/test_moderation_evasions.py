@@ -408,6 +408,7 @@ def test_long_rows_of_leet_symbols_do_not_hang() -> None:
         "b\u0430d",  # a look-alike in every candidate of one long word: the script rule asks about that word
         "b@d",  # an @ in every candidate of one long word: the e-mail check asks about that stretch
         "\u202edab\u202c ",  # many right-to-left overrides
+        "\u03b2ad",  # a look-alike only in another case (β for b): the word's scripts asked about that word
     ],
 )
 def test_many_candidates_in_one_word_or_many_overrides_are_read_in_linear_time(piece: str) -> None:
