@@ -305,3 +305,18 @@ def test_third_party_mutations_are_read(keyword: str, text: str, forms: tuple[st
 @pytest.mark.parametrize("text", ["455", "1337", "4x4", "h2o"])
 def test_numbers_stay_numbers(text: str) -> None:
     assert matched(["ass", "leet", "axa", "heo"], text) == []
+
+
+# --- a word's pieces joined (form split) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["sh**it", "sh_it", "sh~~it", "say sh*it now", "co-\ncaine"])
+def test_markup_or_a_hyphenated_line_break_inside_a_word_is_read_through(text: str) -> None:
+    found = matched(["shit", "cocaine"], text)
+    assert len(found) == 1
+    assert found[0][1] == ("split",)
+
+
+@pytest.mark.parametrize("text", ["push_it", "snake_case_name", "a_s", "coca\nine is a line break"])
+def test_words_joined_by_markup_are_one_word_and_a_line_break_alone_ends_one(text: str) -> None:
+    assert matched(["shit", "cocaine", "as"], text) == []

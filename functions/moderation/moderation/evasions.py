@@ -640,6 +640,19 @@ def _alike_gaps(folded: str, separators: list[int]) -> list[int]:
     return deleted
 
 
+# Inside a word, between two letters: Markdown emphasis or underscores (`sh**it`, `co*cai*ne`, `sh_it`), or a line
+# break after a hyphen (`co-\ncaine`). A model reads through both; so does this reading (form `split`): the characters
+# go from the joined text, and the letters on either side are one word. A line break alone ends a word.
+_INSIDE_WORD = re.compile(r"(?<=[^\W\d_])(?:[*_~`^]{1,3}|-\r?\n)(?=[^\W\d_])")
+
+
+def _inside_words(folded: str) -> list[int]:
+    """The positions of the characters that split a word (_INSIDE_WORD), in order."""
+    if not any(mark in folded for mark in "*_~`^\n"):
+        return []
+    return [position for match in _INSIDE_WORD.finditer(folded) for position in range(*match.span())]
+
+
 def _with_separators(text: str, positions: list[int], separator: str) -> str:
     """`text` with the characters at `positions` replaced by `separator`."""
     if not positions:
@@ -657,6 +670,7 @@ class Reading:
     __slots__ = (
         "_collapsed_adjusted",
         "_grown",
+        "_inside_words",
         "_joined_adjusted",
         "_runs",
         "_spelled_apart",
@@ -693,6 +707,9 @@ class Reading:
             found = separators.finditer(scanned, match.start(group), match.end(group))
             deleted += _alike_gaps(folded, [separator.start() - 1 for separator in found])
         self._spelled_apart = deleted
+        self._inside_words = _inside_words(folded)
+        if self._inside_words:
+            deleted = sorted({*deleted, *self._inside_words})
         self.joined = _without(folded, deleted)
         self.stand_ins = _without(stand_ins, deleted)
         # joined -> folded: a joined position p is folded position p + (deletions before it), found by bisection.
@@ -783,12 +800,9 @@ class Reading:
         aligned = _aligned(keyword, whole, written)
         if aligned is None or (whole and self._glued(first, last)):
             return None
-        forms: list[str] = []
-        size = len(keyword.replace(" ", ""))
-        if bisect_right(self._spelled_apart, folded_end) > bisect_right(self._spelled_apart, folded_start):
-            if size < MIN_JOINED and _SPACELESS.search(keyword) is None:  # an ideograph or kana is a word or syllable
-                return None
-            forms.append("separated")
+        forms = self._joins(folded_start, folded_end, keyword)
+        if forms is None:
+            return None
         spaced = _SPACE.search(written) is not None
         if spaced != (" " in keyword) or _ODD_SPACE.search(written):
             forms.append("spaces")
@@ -807,6 +821,17 @@ class Reading:
         to_folded = self._to_folded
         pairs = tuple((to_folded(first + at), index) for at, index in enumerate(aligned) if index >= 0)
         return folded_start, folded_end, tuple(forms), pairs
+
+    def _joins(self, start: int, end: int, keyword: str) -> list[str] | None:
+        """The forms of what was joined in `folded[start:end]`: letters spelled apart (`separated`), a word's pieces
+        (`split`); None if the keyword is too short to be joined into (MIN_JOINED letters, but an ideograph or kana
+        is a word or syllable)."""
+        forms: list[str] = []
+        for name, positions in (("separated", self._spelled_apart), ("split", self._inside_words)):
+            if positions and bisect_right(positions, end) > bisect_right(positions, start):
+                forms.append(name)
+        short = len(keyword.replace(" ", "")) < MIN_JOINED and _SPACELESS.search(keyword) is None
+        return None if forms and short else forms
 
     def _leet_allowed(self, letters: list[str], written: str, keyword: str, span: tuple[int, int]) -> bool:
         """Leet symbols may stand for letters here: two real letters in the match, or one and no more digits, or one
