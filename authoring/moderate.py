@@ -15,6 +15,7 @@ from dify_extension.protocol import ModerationInputParams, ModerationOutputParam
 from moderation.decision import Decision, decide_input, decide_output, hit_id, input_texts
 from moderation.detectors import detectors_from_environment
 from moderation.matcher import CompiledPolicy
+from moderation.readings import explain
 
 
 def _report(policy: CompiledPolicy, app_id: str, decision: Decision, texts: dict[str, str]) -> list[str]:
@@ -23,6 +24,7 @@ def _report(policy: CompiledPolicy, app_id: str, decision: Decision, texts: dict
     rule_ids = set()
     for match in found:
         lines.append(f"  {describe(match, texts[match.key])}")
+        lines += [f"      {explain(name)}" for name in match.evasions]  # what each reading read
         rule_ids.add(hit_id(match.rule_id, match.pii_type))
     if not found:
         lines.append("  no rule matched")
