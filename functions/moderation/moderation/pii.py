@@ -20,7 +20,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Container, Iterator
 from functools import cache, lru_cache
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 PiiType = Literal[
     "email",
@@ -420,40 +420,76 @@ _CODE_AFTER = r"-[A-Za-z0-9_-]*[A-Za-z]"
 # an IMEI being a 15-digit Luhn number itself. An IBAN, a China id and the other types have no labels: their checks
 # are strict enough. A label only counts where it ends right before the number: "order paid with card 4111 ..." has
 # "card" there. "ref" and "reference" count only with a number sign ("ref no. ..."): "ref: <anything>" cites any value.
-_VERSION_LABELS = r"version|ver|v|rev|revision|release|build|firmware|versión|versão|versione|versie|версия|сборка"
+_VERSION_LABELS = (
+    "version", "ver", "v", "rev", "revision", "release", "build", "firmware", "versión", "versão", "versione", "versie",
+    "версия", "сборка",
+)  # fmt: skip
 _DOCUMENT_LABELS = (
-    r"order|invoice|receipt|tracking|shipment|sku|serial|s/n|isbn|issn|ticket|transaction|imei"
-    r"|bestellung|bestellnummer|bestell-nr|rechnung|rechnungsnummer|rechnungs-nr|auftrag|auftragsnummer"
-    r"|sendungsnummer|seriennummer|artikelnummer|commande|facture|série|serie|pedido|factura|fatura|encomenda"
-    r"|ordine|fattura|bestelling|bestelnummer|factuur|factuurnummer|заказ|заказа|накладная"
-)
-# Chinese, Japanese and Korean labels are written without a space before them.
+    "order", "invoice", "receipt", "tracking", "shipment", "sku", "serial", "s/n", "isbn", "issn", "ticket",
+    "transaction", "imei",
+    "bestellung", "bestellnummer", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungs-nr", "auftrag",
+    "auftragsnummer", "sendungsnummer", "seriennummer", "artikelnummer",  # German
+    "commande", "facture", "série",  # French
+    "pedido", "factura", "fatura", "encomenda", "serie", "ordine", "fattura",  # Spanish, Portuguese, Italian
+    "bestelling", "bestelnummer", "factuur", "factuurnummer",  # Dutch
+    "заказ", "заказа", "накладная",  # Russian
+)  # fmt: skip
+# Chinese, Japanese and Korean labels may be glued to the word before them.
 _WIDE_LABELS = (
-    r"订单|訂單|发票|發票|运单|運單|快递单|快遞單|版本|序列"  # Chinese
-    r"|注文|請求書|伝票|製造番号|シリアル|バージョン|주문|송장|버전"  # Japanese, Korean
-)
+    "订单", "訂單", "发票", "發票", "运单", "運單", "快递单", "快遞單", "版本", "序列",  # Chinese
+    "注文", "請求書", "伝票", "製造番号", "シリアル", "バージョン", "주문", "송장", "버전",  # Japanese, Korean
+)  # fmt: skip
+_REFERENCES = ("ref", "reference", "réf", "référence", "referencia", "referenz")
 # Full-width signs and colons are ASCII in the plain view (NFKC), as are "№" ("No") and "º" ("o").
-_NUMBER_SIGN = r"[^\S\r\n]*(?:no|nr|num|number|nummer|numéro|numero|número|id|n°|n\.o|#|号码|号|番号|编号|編號|번호)\.?"
-_LABEL_END = r"[^\S\r\n]*:?[^\S\r\n]*\Z"  # spaces, not a line break: a label on the line above labels no number
-_LABEL = (
-    rf"(?:(?<![^\W_])(?:{_VERSION_LABELS}|{_DOCUMENT_LABELS})\.?|{_WIDE_LABELS})(?:{_NUMBER_SIGN})?{_LABEL_END}"
-    rf"|(?<![^\W_])(?:ref|reference|réf|référence|referencia|referenz)\.?{_NUMBER_SIGN}{_LABEL_END}"
+_NUMBER_SIGNS = (
+    "no", "nr", "num", "number", "nummer", "numéro", "numero", "número", "id", "n°", "n.o", "#",
+    "号码", "号", "番号", "编号", "編號", "번호",
+)  # fmt: skip
+
+
+def _backwards(words: tuple[str, ...]) -> str:
+    """`words` spelled backwards, as a trie (one branch per first letter, and so on): labels are matched on the text
+    before a number, reversed, so each number costs one anchored match, and the trie keeps it from trying every word."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in reversed(word):
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _alternation(trie)
+
+
+def _alternation(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(char) + _alternation(child) if char else "" for char, child in node.items()]
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(sorted(branches, key=lambda branch: branch == "")) + ")"
+
+
+# Read backwards from the number: spaces (not a line break: a label on the line above labels no number), a colon,
+# maybe a number sign with its dot, then the label (a Latin or Cyrillic one a whole word, maybe abbreviated with a dot).
+_SPACES = r"[^\S\r\n]*"
+_SIGN = rf"\.?(?:{_backwards(_NUMBER_SIGNS)}){_SPACES}"
+_ANY_LABEL = (
+    rf"{_SPACES}:?{_SPACES}(?:(?:{_SIGN})?(?:\.?(?:{_backwards(_VERSION_LABELS + _DOCUMENT_LABELS)})(?![^\W_])"
+    rf"|{_backwards(_WIDE_LABELS)})|{_SIGN}\.?(?:{_backwards(_REFERENCES)})(?![^\W_]))"
 )
-_IMEI_LABEL = rf"(?<![^\W_])imei(?:{_NUMBER_SIGN})?{_LABEL_END}"
+_IMEI_LABEL = rf"{_SPACES}:?{_SPACES}(?:{_SIGN})?iemi(?![^\W_])"
 _LABELLED_TYPES = frozenset(("phone", "ipv4", "us_ssn", "jp_my_number"))
 _IMEI_DIGITS = 15
-_LABEL_REACH = 40  # characters before a number that a label and its number sign may take
+_LABEL_REACH = 40  # characters before a number that a label, its number sign and the spaces between may take
 
 
 def _labelled_as_other(text: str, pii_type: PiiType, first: int, last: int) -> bool:
     """A label right before `text[first:last]` says it is no `pii_type` ("Order #15012345678", "IMEI 35...")."""
     if pii_type in _LABELLED_TYPES:
-        label = _LABEL
+        label = _ANY_LABEL
     elif pii_type == "payment_card" and len(_digits(text[first:last])) == _IMEI_DIGITS:
         label = _IMEI_LABEL
     else:
         return False
-    return _pattern(label, re.IGNORECASE).search(text, max(0, first - _LABEL_REACH), first) is not None
+    before = text[max(0, first - _LABEL_REACH) : first][::-1]
+    return _pattern(label, re.IGNORECASE).match(before) is not None
 
 
 @cache
