@@ -579,6 +579,9 @@ def test_american_express_jcb_and_diners_numbers_are_cards(card: str) -> None:
         ("firmware ", "10.2.3.4"),
         ("ISBN ", "0123-456-789"),
         ("Bestellnummer: ", "15012345678"),
+        ("Rechnungsnr. ", "0123-456-789"),
+        ("Ordernummer ", "15012345678"),
+        ("ORDER#", "15012345678"),
         ("Bestellung Nr. ", "15012345678"),
         ("Rechnung Nr. ", "0123-456-789"),
         ("commande n° ", "0123-456-789"),
@@ -617,6 +620,8 @@ def test_an_imei_is_no_card_with_its_label_or_without() -> None:
         ("order 12 15012345678", ("phone", "15012345678")),
         ("ref: 15012345678", ("phone", "15012345678")),  # "ref" labels only with a number sign
         ("reorder 15012345678", ("phone", "15012345678")),  # a label is a whole word
+        ("orderno 15012345678", ("phone", "15012345678")),  # and apart from its number sign, unless that is "#"
+        ("Ring mig vid 070-123 45 67", ("phone", "070-123 45 67")),  # Swedish "vid" is no "v" with "id"
         ("Order\n15012345678", ("phone", "15012345678")),  # a label on the line above labels no number
         ("version 4: 10.2.3.4", ("ipv4", "10.2.3.4")),
         ("Phone #: 415-555-0100", ("phone", "415-555-0100")),  # "#" alone is no label

@@ -8,9 +8,10 @@ Speed: Python's regex engine spends about as long per character scanned as per c
 types (phone, cards, IPv4, SSN, national ids) share one scan for runs of digits and separators; each run long enough
 is one candidate, whose shape each type checks with an anchored match. A run that is no PII as a whole may be numbers
 side by side ("2024-05-17 4111 ...", "card 4111111111111111 123"): its parts between spaces and dashes are tried
-too (see _Parts). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6 are looked for
-only around an "@" or a pair of colons, IBANs from their two check digits; AWS key ids start with an upper-case
-letter, which keeps their scans short.
+too (see _Parts). A label right before a number ("Order #", "version", "IMEI") can say it is none of the weakly
+checked types (_labelled_as_other). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6
+are looked for only around an "@" or a pair of colons, IBANs from their two check digits; AWS key ids start with an
+upper-case letter, which keeps their scans short.
 """
 
 from __future__ import annotations
@@ -427,11 +428,12 @@ _VERSION_LABELS = (
 _DOCUMENT_LABELS = (
     "order", "invoice", "receipt", "tracking", "shipment", "sku", "serial", "s/n", "isbn", "issn", "ticket",
     "transaction", "imei",
-    "bestellung", "bestellnummer", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungs-nr", "auftrag",
+    "bestellung", "bestellnummer", "bestellnr", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungsnr",
+    "rechnungs-nr", "auftrag",
     "auftragsnummer", "sendungsnummer", "seriennummer", "artikelnummer",  # German
     "commande", "facture", "série",  # French
     "pedido", "factura", "fatura", "encomenda", "serie", "ordine", "fattura",  # Spanish, Portuguese, Italian
-    "bestelling", "bestelnummer", "factuur", "factuurnummer",  # Dutch
+    "bestelling", "bestelnummer", "ordernummer", "factuur", "factuurnummer",  # Dutch
     "заказ", "заказа", "накладная",  # Russian
 )  # fmt: skip
 # Chinese, Japanese and Korean labels may be glued to the word before them.
@@ -467,14 +469,19 @@ def _alternation(node: dict[str, dict[str, Any]]) -> str:
 
 
 # Read backwards from the number: spaces (not a line break: a label on the line above labels no number), a colon,
-# maybe a number sign with its dot, then the label (a Latin or Cyrillic one a whole word, maybe abbreviated with a dot).
+# maybe a number sign with its dot, then the label (a Latin or Cyrillic one a whole word, maybe abbreviated with a dot,
+# and apart from its sign unless that is "#": "Order #", "Order#", "Order no."; "vid" is no "v" with "id").
 _SPACES = r"[^\S\r\n]*"
-_SIGN = rf"\.?(?:{_backwards(_NUMBER_SIGNS)}){_SPACES}"
+_SIGN = rf"\.?(?:{_backwards(_NUMBER_SIGNS)})"
+_SIGN_APART = rf"{_SIGN}(?:[^\S\r\n]+|(?<=#)|(?=\.))"
+_WORD_START = r"(?![^\W_])"  # read backwards: no letter, digit or "_" before the label
 _ANY_LABEL = (
-    rf"{_SPACES}:?{_SPACES}(?:(?:{_SIGN})?(?:\.?(?:{_backwards(_VERSION_LABELS + _DOCUMENT_LABELS)})(?![^\W_])"
-    rf"|{_backwards(_WIDE_LABELS)})|{_SIGN}\.?(?:{_backwards(_REFERENCES)})(?![^\W_]))"
+    rf"{_SPACES}:?{_SPACES}(?:"
+    rf"(?:{_SIGN_APART})?\.?(?:{_backwards(_VERSION_LABELS + _DOCUMENT_LABELS)}){_WORD_START}"
+    rf"|(?:{_SIGN}{_SPACES})?(?:{_backwards(_WIDE_LABELS)})"
+    rf"|{_SIGN_APART}\.?(?:{_backwards(_REFERENCES)}){_WORD_START})"
 )
-_IMEI_LABEL = rf"{_SPACES}:?{_SPACES}(?:{_SIGN})?iemi(?![^\W_])"
+_IMEI_LABEL = rf"{_SPACES}:?{_SPACES}(?:{_SIGN_APART})?iemi{_WORD_START}"
 _LABELLED_TYPES = frozenset(("phone", "ipv4", "us_ssn", "jp_my_number"))
 _IMEI_DIGITS = 15
 _LABEL_REACH = 40  # characters before a number that a label, its number sign and the spaces between may take
