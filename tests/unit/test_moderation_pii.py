@@ -545,11 +545,19 @@ def test_fifteen_digit_luhn_numbers_outside_american_express_and_jcb_1800_2131_a
 
 
 @pytest.mark.parametrize(
-    "card", ["371449635398431", "341111111111111", "180000000000002", "3530111333300000", "30569309025904"]
+    "card",
+    [
+        "371449635398431",
+        "341111111111111",
+        "180000000000002",
+        "3530111333300000",
+        "30569309025904",
+        "3112345678901234564",
+    ],
 )
-def test_american_express_jcb_and_diners_numbers_are_cards(card: str) -> None:
+def test_american_express_jcb_diners_and_t_union_numbers_are_cards(card: str) -> None:
     """A bare 15-digit number of a 15-digit issuer (American Express 34/37, JCB 1800/2131) is a card; JCB's 3528-3589
-    numbers have 16-19 digits, Diners Club's 14 or 16-19."""
+    numbers have 16-19 digits, Diners Club's 14 or 16-19, China T-Union's (31) 19."""
     assert luhn_ok(card)
     assert found("payment_card", f"card {card} ok") == [card]
 
@@ -637,8 +645,9 @@ def test_a_label_counts_only_right_before_the_number_and_against_weakly_checked_
 
 
 def test_a_label_before_one_number_of_a_run_leaves_the_others() -> None:
-    text = "Order #123456789018 4111 1111 1111 1111 and IMEI 356938035643809 +44 20 7946 0958"
+    text = "Order #123456789018 4111 1111 1111 1111 and IMEI 356938035643809 +44 20 7946 0958, version 1.2.3.4 10.0.0.1"
     assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [
         ("payment_card", "4111 1111 1111 1111"),
         ("phone", "+44 20 7946 0958"),
+        ("ipv4", "10.0.0.1"),
     ]

@@ -235,6 +235,7 @@ _CARD_LENGTHS: tuple[tuple[tuple[str, ...], tuple[int, ...] | range], ...] = (
     (("4",), range(13, 20, 3)),  # Visa: 13, 16, 19
     (("34", "37", "1800", "2131"), range(15, 16)),  # American Express, JCB's 15-digit numbers
     (("30", "36", "38", "39"), (14, 16, 17, 18, 19)),  # Diners Club
+    (("31",), range(19, 20)),  # China T-Union
     (("51", "52", "53", "54", "55"), range(16, 17)),  # Mastercard
     (("2200", "2201", "2202", "2203", "2204"), range(16, 20)),  # Mir
     (("6",), range(16, 20)),  # Discover, UnionPay, RuPay ...
