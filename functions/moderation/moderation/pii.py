@@ -429,9 +429,8 @@ _VERSION_LABELS = (
 _DOCUMENT_LABELS = (
     "order", "invoice", "receipt", "tracking", "shipment", "sku", "serial", "s/n", "isbn", "issn", "ticket",
     "transaction", "imei",
-    "bestellung", "bestellnummer", "bestellnr", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungsnr",
-    "rechnungs-nr", "auftrag",
-    "auftragsnummer", "sendungsnummer", "seriennummer", "artikelnummer",  # German
+    "bestellung", "bestellnummer", "bestellnr", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungsnr",  # German
+    "rechnungs-nr", "auftrag", "auftragsnummer", "sendungsnummer", "seriennummer", "artikelnummer",
     "commande", "facture", "série",  # French
     "pedido", "factura", "fatura", "encomenda", "serie", "ordine", "fattura",  # Spanish, Portuguese, Italian
     "bestelling", "bestelnummer", "ordernummer", "factuur", "factuurnummer",  # Dutch
@@ -463,6 +462,8 @@ def _backwards(words: tuple[str, ...]) -> str:
 
 
 def _alternation(node: dict[str, dict[str, Any]]) -> str:
+    """The trie below `node` as a regular expression; a word that ends here is the last branch, so longer ones go
+    first."""
     branches = [re.escape(char) + _alternation(child) if char else "" for char, child in node.items()]
     if len(branches) == 1:
         return branches[0]
