@@ -197,6 +197,8 @@ def _phone_start(text: str, start: int, end: int) -> int:
 
 def _paired(candidate: str) -> bool:
     """Each "(" is closed by a ")" before the next one opens: a mask covers both parentheses or neither."""
+    if "(" not in candidate and ")" not in candidate:  # most numbers: no walk
+        return True
     depth = 0
     for char in candidate:
         if char in "()":
@@ -497,8 +499,11 @@ def _labelled_as_other(text: str, pii_type: PiiType, first: int, last: int) -> b
         label = _IMEI_LABEL
     else:
         return False
-    before = text[max(0, first - _LABEL_REACH) : first][::-1]
-    return _pattern(label, re.IGNORECASE).match(before) is not None
+    before = text[max(0, first - _LABEL_REACH) : first]
+    last_char = before.rstrip(" \t:")[-1:]
+    if not (last_char.isalpha() or last_char in (".", "#", "°")):  # no label or sign ends in it (a digit, a comma)
+        return False
+    return _pattern(label, re.IGNORECASE).match(before[::-1]) is not None
 
 
 @cache
