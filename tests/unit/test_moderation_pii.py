@@ -335,14 +335,26 @@ def test_words_that_look_like_the_start_of_an_iban_are_not_one() -> None:
     assert PiiFinder(("iban",)).find("de12 is no iban, nor is de89 3704 0044 0532 0130 01 (bad check), at 1234") == []
 
 
-@pytest.mark.parametrize("text", ["see a::b here", "x = a::b;", "fe::ab", "std::map<a, b>", "f(a::b::c)", "::1", "c::"])
+@pytest.mark.parametrize(
+    "text", ["see a::b here", "x = a::b;", "fe::ab", "std::map<a, b>", "f(a::b::c)", "::1", "c::", "fe80::", "use a::"]
+)
 def test_code_with_double_colons_is_no_ipv6_address(text: str) -> None:
-    """Valid addresses by Python's parser ("a::b"), but code: an address needs three groups or an IPv4 ending."""
+    """Valid addresses by Python's parser ("a::b"), but code: an address needs three groups, or two before a final
+    "::", or an IPv4 ending."""
     assert PiiFinder(("ipv6",)).find(text) == []
 
 
 @pytest.mark.parametrize(
-    "address", ["2001:db8::8a2e:370:7334", "::ffff:192.0.2.1", "fe80::1ff:fe23:4567:890a", "2001:db8::1", "::192.0.2.1"]
+    "address",
+    [
+        "2001:db8::8a2e:370:7334",
+        "::ffff:192.0.2.1",
+        "fe80::1ff:fe23:4567:890a",
+        "2001:db8::1",
+        "::192.0.2.1",
+        "2001:db8::",  # compressed zeros at the end: a network prefix written as an address
+        "2001:DB8:85A3::",
+    ],
 )
 def test_ipv6_addresses_with_three_groups_or_an_ipv4_ending_are_found(address: str) -> None:
     assert found("ipv6", f"host {address} is up") == [address]
@@ -476,3 +488,166 @@ def test_an_extension_streamed_in_later_chunks_joins_the_number() -> None:
     spans = [[text[start:end] for _, start, end in finder.find(text[:stop])] for stop in range(17, len(text) + 1)]
     assert spans[0] == ["415-555-0100"]
     assert spans[-1] == ["415-555-0100 ext. 123456"]
+
+
+@pytest.mark.parametrize(
+    "card", ["4111  1111  1111  1111", "5555--5555--5555--4444", "3782  822463  10005", "4111 -1111- 1111 1111"]
+)
+def test_card_groups_may_be_parted_by_up_to_two_spaces_or_dashes(card: str) -> None:
+    """A double space (typed twice, or justified text) or a dash with a space between groups: still one number."""
+    assert luhn_ok(card)
+    assert found("payment_card", f"card {card} ok") == [card]
+    assert [kind for kind, _, _ in PiiFinder(PII_TYPES).find(f"card {card} ok")] == ["payment_card"]
+
+
+def test_card_groups_parted_by_three_characters_are_numbers_side_by_side() -> None:
+    """Three or more characters between groups part numbers, as everywhere else (docs/pii-types.md)."""
+    assert found("payment_card", "card 4111   1111   1111   1111 and 4111 - 1111 - 1111 - 1111") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call (+44) 20 7946 0958 please", "(+44) 20 7946 0958"),  # the "(" before the "+" closes inside
+        ("call (+1) 415 555 0100", "(+1) 415 555 0100"),
+        ("office (415) 555-0100", "(415) 555-0100"),
+        ("Zentrale +49 (0)30 1234567", "+49 (0)30 1234567"),
+        ("手机(13800138000)谢谢", "13800138000"),  # the parentheses enclose the number: neither is masked
+        ("(+44 20 7946 0958)", "+44 20 7946 0958"),
+        ("((415) 555-0100)", "(415) 555-0100"),
+    ],
+)
+def test_a_phone_number_is_masked_with_both_parentheses_or_neither(text: str, expected: str) -> None:
+    assert found("phone", text) == [expected]
+    assert [text[start:end] for _, start, end in PiiFinder(PII_TYPES).find(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["call 415) 555-0100", "+44) 20 7946 0958", "(415)) 555-0100"])
+def test_a_number_whose_parentheses_do_not_pair_is_no_phone_number(text: str) -> None:
+    """No span of it would cover a ")" with its "(": left alone rather than masked unbalanced."""
+    masked = [text[start:end] for _, start, end in PiiFinder(PII_TYPES).find(text)]
+    assert all(span.count("(") == span.count(")") for span in masked), masked
+    assert found("phone", text) == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "356938035643809",  # an IMEI: Luhn-valid, 15 digits, prefix 35 (JCB's cards, 3528-3589, have 16-19)
+        "300000000000007",  # Diners Club numbers have 14 or 16-19 digits
+        "350012345678909",  # no issuer uses 3500-3527
+        "3500123456789014",
+    ],
+)
+def test_fifteen_digit_luhn_numbers_outside_american_express_and_jcb_1800_2131_are_no_card(number: str) -> None:
+    assert luhn_ok(number)
+    assert found("payment_card", f"id {number} ok") == []
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "371449635398431",
+        "341111111111111",
+        "180000000000002",
+        "3530111333300000",
+        "30569309025904",
+        "3112345678901234564",
+    ],
+)
+def test_american_express_jcb_diners_and_t_union_numbers_are_cards(card: str) -> None:
+    """A bare 15-digit number of a 15-digit issuer (American Express 34/37, JCB 1800/2131) is a card; JCB's 3528-3589
+    numbers have 16-19 digits, Diners Club's 14 or 16-19, China T-Union's (31) 19."""
+    assert luhn_ok(card)
+    assert found("payment_card", f"card {card} ok") == [card]
+
+
+@pytest.mark.parametrize(
+    ("label", "number"),
+    [
+        ("Upgrade to version ", "10.2.3.4"),
+        ("Order ", "15012345678"),
+        ("Invoice no. ", "0123-456-789"),
+        ("Order #", "123456789018"),
+        ("IMEI: ", "371449635398431"),  # an IMEI label outweighs even a 15-digit issuer's prefix
+        ("imei no. ", "371449635398431"),
+        ("order number: ", "15012345678"),
+        ("Order No.: ", "0123-456-789"),
+        ("tracking # ", "415-555-0100"),
+        ("SKU ", "123-45-6789"),
+        ("serial no. ", "123456789018"),
+        ("Ticket #", "1-800-356-9377"),
+        ("ref no. ", "15012345678"),
+        ("Reference number: ", "0123-456-789"),
+        ("v ", "10.2.3.4"),
+        ("v. ", "10.2.3.4"),
+        ("ver. ", "10.2.3.4"),
+        ("build ", "10.2.3.4"),
+        ("release ", "10.2.3.4"),
+        ("firmware ", "10.2.3.4"),
+        ("ISBN ", "0123-456-789"),
+        ("Bestellnummer: ", "15012345678"),
+        ("Rechnungsnr. ", "0123-456-789"),
+        ("Ordernummer ", "15012345678"),
+        ("ORDER#", "15012345678"),
+        ("Bestellung Nr. ", "15012345678"),
+        ("Rechnung Nr. ", "0123-456-789"),
+        ("commande n° ", "0123-456-789"),
+        ("numéro de facture : ", "0123-456-789"),
+        ("pedido ", "15012345678"),
+        ("factura no. ", "0123-456-789"),
+        ("заказ No ", "15012345678"),
+        ("订单号:", "15012345678"),
+        ("订单", "15012345678"),
+        ("发票号码 ", "0123-456-789"),
+        ("版本", "10.2.3.4"),
+        ("注文番号 ", "15012345678"),
+        ("請求書番号:", "0123-456-789"),
+        ("주문번호 ", "15012345678"),
+    ],
+)
+def test_a_label_right_before_a_number_names_it_as_no_pii(label: str, number: str) -> None:
+    """An order, invoice, tracking, SKU, serial, ISBN or IMEI number, or a version: the label outweighs the shape of
+    a phone number, IPv4 address, SSN or My Number (and an IMEI's label a 15-digit card number's)."""
+    assert PiiFinder(PII_TYPES).find(f"is {number} ok") != []
+    assert PiiFinder(PII_TYPES).find(f"{label}{number} ok") == []
+
+
+def test_an_imei_is_no_card_with_its_label_or_without() -> None:
+    assert PiiFinder(PII_TYPES).find("IMEI 356938035643809 and 356938035643809") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my card number is 4111 1111 1111 1111", ("payment_card", "4111 1111 1111 1111")),
+        ("order paid with card 4111 1111 1111 1111", ("payment_card", "4111 1111 1111 1111")),
+        ("Order #4111111111111111", ("payment_card", "4111111111111111")),  # a card's Luhn digit outweighs "order"
+        ("IMEI 4111111111111111", ("payment_card", "4111111111111111")),  # an IMEI has 15 digits
+        ("Order 12 shipped, call 15012345678", ("phone", "15012345678")),  # "order" labels 12
+        ("order 12 15012345678", ("phone", "15012345678")),
+        ("ref: 15012345678", ("phone", "15012345678")),  # "ref" labels only with a number sign
+        ("reorder 15012345678", ("phone", "15012345678")),  # a label is a whole word
+        ("orderno 15012345678", ("phone", "15012345678")),  # and apart from its number sign, unless that is "#"
+        ("Ring mig vid 070-123 45 67", ("phone", "070-123 45 67")),  # Swedish "vid" is no "v" with "id"
+        ("Order\n15012345678", ("phone", "15012345678")),  # a label on the line above labels no number
+        ("version 4: 10.2.3.4", ("ipv4", "10.2.3.4")),
+        ("Phone #: 415-555-0100", ("phone", "415-555-0100")),  # "#" alone is no label
+        ("Order DE89 3704 0044 0532 0130 00", ("iban", "DE89 3704 0044 0532 0130 00")),  # strict checks: no labels
+        ("Order 11010519491231002X", ("cn_resident_id", "11010519491231002X")),
+        ("order by mail: ana@example.com", ("email", "ana@example.com")),
+    ],
+)
+def test_a_label_counts_only_right_before_the_number_and_against_weakly_checked_types(
+    text: str, expected: tuple[str, str]
+) -> None:
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [expected]
+
+
+def test_a_label_before_one_number_of_a_run_leaves_the_others() -> None:
+    text = "Order #123456789018 4111 1111 1111 1111 and IMEI 356938035643809 +44 20 7946 0958, version 1.2.3.4 10.0.0.1"
+    assert [(kind, text[start:end]) for kind, start, end in PiiFinder(PII_TYPES).find(text)] == [
+        ("payment_card", "4111 1111 1111 1111"),
+        ("phone", "+44 20 7946 0958"),
+        ("ipv4", "10.0.0.1"),
+    ]

@@ -8,9 +8,10 @@ Speed: Python's regex engine spends about as long per character scanned as per c
 types (phone, cards, IPv4, SSN, national ids) share one scan for runs of digits and separators; each run long enough
 is one candidate, whose shape each type checks with an anchored match. A run that is no PII as a whole may be numbers
 side by side ("2024-05-17 4111 ...", "card 4111111111111111 123"): its parts between spaces and dashes are tried
-too (see _Parts). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6 are looked for
-only around an "@" or a pair of colons, IBANs from their two check digits; AWS key ids start with an upper-case
-letter, which keeps their scans short.
+too (see _Parts). A label right before a number ("Order #", "version", "IMEI") can say it is none of the weakly
+checked types (_labelled_as_other). Where candidates overlap, the best validated type wins (_STRENGTH). Email and IPv6
+are looked for only around an "@" or a pair of colons, IBANs from their two check digits; AWS key ids start with an
+upper-case letter, which keeps their scans short.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from __future__ import annotations
 import re
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from functools import cache, lru_cache
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 PiiType = Literal[
     "email",
@@ -160,12 +161,13 @@ def _phone(candidate: str) -> bool:
     written without a 0 (_unprefixed_national). Dates, card numbers and bare numbers fail them all."""
     digits = _digits(candidate)
     groups = [len(group) for group in _DIGIT_GROUPS.findall(candidate)]
+    international = candidate.lstrip("(").startswith("+")  # "(+44) 20 7946 0958" too
     # No numbering plan ends in a lone digit: "+1 415 555 0100 2 times" is a number, then 2, and "0-486-17778-5" an
     # ISBN. Only an extension does, written after a dash in an international number ("+49 30 1234567-0").
-    lone_end = groups[-1] == 1 and not (candidate[-2] == "-" and candidate.startswith(("+", "00")))
-    if not 8 <= len(digits) <= 17 or lone_end:
+    lone_end = groups[-1] == 1 and not (candidate[-2] == "-" and (international or candidate.startswith("00")))
+    if not 8 <= len(digits) <= 17 or lone_end or not _paired(candidate):
         return False
-    if candidate.startswith("+"):
+    if international:
         return 8 <= len(digits) <= 15 and digits[0] != "0"
     if digits.startswith("00"):  # the international call prefix, then a country code
         return len(groups) >= 2 and 11 <= len(digits) <= 17 and digits[2] != "0"
@@ -181,6 +183,29 @@ def _phone(candidate: str) -> bool:
             and not (groups == [3, 2, 4] and _pattern(_SSN_SHAPE).fullmatch(candidate))
         )
     return _unprefixed_national(digits, groups)
+
+
+def _phone_start(text: str, start: int, end: int) -> int:
+    """Where the phone number whose digits are `text[start:end]` starts: at its "+", and at the "(" before the
+    digits or the "+" when the number holds the ")" that closes it ("(415) 555-0100", "(+44) 20 7946 0958"), not
+    otherwise ("(13800138000)" masks as "([PHONE])")."""
+    first = start - 1 if text[start - 1 : start] == "+" else start
+    if text[first - 1 : first] == "(" and text.count(")", first, end) > text.count("(", first, end):
+        first -= 1
+    return first
+
+
+def _paired(candidate: str) -> bool:
+    """Each "(" is closed by a ")" before the next one opens: a mask covers both parentheses or neither."""
+    if "(" not in candidate and ")" not in candidate:  # most numbers: no walk
+        return True
+    depth = 0
+    for char in candidate:
+        if char in "()":
+            depth += 1 if char == "(" else -1
+            if depth not in (0, 1):
+                return False
+    return depth == 0
 
 
 def _unprefixed_national(digits: str, groups: list[int]) -> bool:
@@ -201,12 +226,18 @@ def _north_american(digits: str) -> bool:
 
 
 # Card numbers by issuer prefix (IIN) and length: a number of another length with a valid Luhn digit is something
-# else (a barcode, an account number). First match wins.
-_CARD_LENGTHS: tuple[tuple[tuple[str, ...], range], ...] = (
+# else (a barcode, an account number, a phone's IMEI). Prefix ranges first, then the first prefix that matches. Only
+# American Express and JCB's 1800/2131 issue 15 digits: a 15-digit IMEI (Luhn too, often starting 35 or 30) is no card.
+_CARD_RANGES: tuple[tuple[str, str, range], ...] = (
+    ("2221", "2720", range(16, 17)),  # Mastercard's 2-series
+    ("3528", "3589", range(16, 20)),  # JCB
+)
+_CARD_LENGTHS: tuple[tuple[tuple[str, ...], tuple[int, ...] | range], ...] = (
     (("0604", "5018", "5020", "5038", "56", "57", "58", "6304", "6390", "6759", "6761", "6762", "6763"), range(12, 20)),
     (("4",), range(13, 20, 3)),  # Visa: 13, 16, 19
     (("34", "37", "1800", "2131"), range(15, 16)),  # American Express, JCB's 15-digit numbers
-    (("3",), range(14, 20)),  # Diners Club, JCB
+    (("30", "36", "38", "39"), (14, 16, 17, 18, 19)),  # Diners Club
+    (("31",), range(19, 20)),  # China T-Union
     (("51", "52", "53", "54", "55"), range(16, 17)),  # Mastercard
     (("2200", "2201", "2202", "2203", "2204"), range(16, 20)),  # Mir
     (("6",), range(16, 20)),  # Discover, UnionPay, RuPay ...
@@ -215,10 +246,12 @@ _CARD_LENGTHS: tuple[tuple[tuple[str, ...], range], ...] = (
 
 def _payment_card(candidate: str) -> bool:
     digits = _digits(candidate)
-    if "2221" <= digits[:4] <= "2720":  # Mastercard's 2-series
-        lengths = range(16, 17)
-    else:
-        lengths = next((lengths for prefixes, lengths in _CARD_LENGTHS if digits.startswith(prefixes)), range(0))
+    prefix = digits[:4]
+    lengths: Container[int] | None = next(
+        (lengths for low, high, lengths in _CARD_RANGES if low <= prefix <= high), None
+    )
+    if lengths is None:
+        lengths = next((lengths for prefixes, lengths in _CARD_LENGTHS if digits.startswith(prefixes)), ())
     return len(digits) in lengths and len(set(digits)) > 1 and luhn_valid(digits)
 
 
@@ -234,8 +267,10 @@ def _ipv6(candidate: str) -> bool:
     except ValueError:
         return False
     # "a::b", "fe::ab" or "x::y" in code and prose are valid addresses too: an address written in text has at least
-    # three groups ("2001:db8::1") or ends in an IPv4 address ("::ffff:192.0.2.1").
-    return "." in candidate or sum(1 for group in candidate.split(":") if group) >= 3
+    # three groups ("2001:db8::1"), or two and ends in "::" (a prefix written as an address: "2001:db8::"), or ends in
+    # an IPv4 address ("::ffff:192.0.2.1").
+    groups = sum(1 for group in candidate.split(":") if group)
+    return "." in candidate or groups >= 3 or (groups == 2 and candidate.endswith("::"))
 
 
 def _us_ssn(candidate: str) -> bool:
@@ -306,10 +341,11 @@ class _Scanned:
 
 
 _NUMERIC: dict[PiiType, _Numeric] = {
-    "phone": _Numeric(r"[+(]?\d{1,4}\)?(?:[ .-]?\(?\d{1,5}\)?){1,6}", _phone, 8, 17),
-    # Grouped by spaces or dashes (any), or by dots as cards are printed: 4-4-4-4(-1..3), or 4-6-4/5 (Amex, Diners).
+    "phone": _Numeric(r"(?:\(?\+|\()?\d{1,4}\)?(?:[ .-]?\(?\d{1,5}\)?){1,6}", _phone, 8, 17),
+    # Grouped by spaces or dashes (any groups, at most two of them between two digits: "4111  1111", "4111 -1111"), or
+    # by dots as cards are printed: 4-4-4-4(-1..3), or 4-6-4/5 (Amex, Diners).
     "payment_card": _Numeric(
-        r"\d(?:[ -]?\d){11,18}|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}", _payment_card, 12, 19
+        r"\d(?:[ -]{0,2}\d){11,18}|\d{4}(?:\.\d{4}){2,3}(?:\.\d{1,3})?|\d{4}\.\d{6}\.\d{4,5}", _payment_card, 12, 19
     ),
     "ipv4": _Numeric(r"\d{1,3}(?:\.\d{1,3}){3}", _ipv4, 4, 12),
     "us_ssn": _Numeric(_SSN_SHAPE, _us_ssn, 9, 9),
@@ -380,6 +416,94 @@ _AFTER_RUN = 14  # characters after a run that its verdict reads: the longest ex
 # A code's letters and digits joined by dashes, ending (starting) with the dash next to a number.
 _CODE_BEFORE = r"[A-Za-z][A-Za-z0-9_-]*-$"
 _CODE_AFTER = r"-[A-Za-z0-9_-]*[A-Za-z]"
+
+
+# Labels: a word right before a number that names it as something no phone number, IPv4 address, SSN or My Number is
+# (an order, an invoice, a version ...), maybe with a number sign ("no.", "#", "Nr.", "号") and a colon between. Those
+# types have no check digit or a weak one; a card's Luhn digit and issuer length outweigh all labels but an IMEI's,
+# an IMEI being a 15-digit Luhn number itself. An IBAN, a China id and the other types have no labels: their checks
+# are strict enough. A label only counts where it ends right before the number: "order paid with card 4111 ..." has
+# "card" there. "ref" and "reference" count only with a number sign ("ref no. ..."): "ref: <anything>" cites any value.
+_VERSION_LABELS = (
+    "version", "ver", "v", "rev", "revision", "release", "build", "firmware", "versión", "versão", "versione", "versie",
+    "версия", "сборка",
+)  # fmt: skip
+_DOCUMENT_LABELS = (
+    "order", "invoice", "receipt", "tracking", "shipment", "sku", "serial", "s/n", "isbn", "issn", "ticket",
+    "transaction", "imei",
+    "bestellung", "bestellnummer", "bestellnr", "bestell-nr", "rechnung", "rechnungsnummer", "rechnungsnr",  # German
+    "rechnungs-nr", "auftrag", "auftragsnummer", "sendungsnummer", "seriennummer", "artikelnummer",
+    "commande", "facture", "série",  # French
+    "pedido", "factura", "fatura", "encomenda", "serie", "ordine", "fattura",  # Spanish, Portuguese, Italian
+    "bestelling", "bestelnummer", "ordernummer", "factuur", "factuurnummer",  # Dutch
+    "заказ", "заказа", "накладная",  # Russian
+)  # fmt: skip
+# Chinese, Japanese and Korean labels may be glued to the word before them.
+_WIDE_LABELS = (
+    "订单", "訂單", "发票", "發票", "运单", "運單", "快递单", "快遞單", "版本", "序列",  # Chinese
+    "注文", "請求書", "伝票", "製造番号", "シリアル", "バージョン", "주문", "송장", "버전",  # Japanese, Korean
+)  # fmt: skip
+_REFERENCES = ("ref", "reference", "réf", "référence", "referencia", "referenz")
+# Full-width signs and colons are ASCII in the plain view (NFKC), as are "№" ("No") and "º" ("o").
+_NUMBER_SIGNS = (
+    "no", "nr", "num", "number", "nummer", "numéro", "numero", "número", "id", "n°", "n.o", "#",
+    "号码", "号", "番号", "编号", "編號", "번호",
+)  # fmt: skip
+
+
+def _backwards(words: tuple[str, ...]) -> str:
+    """`words` spelled backwards, as a trie (one branch per first letter, and so on): labels are matched on the text
+    before a number, reversed, so each number costs one anchored match, and the trie keeps it from trying every word."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in reversed(word):
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return _alternation(trie)
+
+
+def _alternation(node: dict[str, dict[str, Any]]) -> str:
+    """The trie below `node` as a regular expression; a word that ends here is the last branch, so longer ones go
+    first."""
+    branches = [re.escape(char) + _alternation(child) if char else "" for char, child in node.items()]
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(sorted(branches, key=lambda branch: branch == "")) + ")"
+
+
+# Read backwards from the number: spaces (not a line break: a label on the line above labels no number), a colon,
+# maybe a number sign with its dot, then the label (a Latin or Cyrillic one a whole word, maybe abbreviated with a dot,
+# and apart from its sign unless that is "#": "Order #", "Order#", "Order no."; "vid" is no "v" with "id").
+_SPACES = r"[^\S\r\n]*"
+_SIGN = rf"\.?(?:{_backwards(_NUMBER_SIGNS)})"
+_SIGN_APART = rf"{_SIGN}(?:[^\S\r\n]+|(?<=#)|(?=\.))"
+_WORD_START = r"(?![^\W_])"  # read backwards: no letter, digit or "_" before the label
+_ANY_LABEL = (
+    rf"{_SPACES}:?{_SPACES}(?:"
+    rf"(?:{_SIGN_APART})?\.?(?:{_backwards(_VERSION_LABELS + _DOCUMENT_LABELS)}){_WORD_START}"
+    rf"|(?:{_SIGN}{_SPACES})?(?:{_backwards(_WIDE_LABELS)})"
+    rf"|{_SIGN_APART}\.?(?:{_backwards(_REFERENCES)}){_WORD_START})"
+)
+_IMEI_LABEL = rf"{_SPACES}:?{_SPACES}(?:{_SIGN_APART})?iemi{_WORD_START}"
+_LABELLED_TYPES = frozenset(("phone", "ipv4", "us_ssn", "jp_my_number"))
+_IMEI_DIGITS = 15
+_LABEL_REACH = 40  # characters before a number that a label, its number sign and the spaces between may take
+
+
+def _labelled_as_other(text: str, pii_type: PiiType, first: int, last: int) -> bool:
+    """A label right before `text[first:last]` says it is no `pii_type` ("Order #15012345678", "IMEI 35...")."""
+    if pii_type in _LABELLED_TYPES:
+        label = _ANY_LABEL
+    elif pii_type == "payment_card" and len(_digits(text[first:last])) == _IMEI_DIGITS:
+        label = _IMEI_LABEL
+    else:
+        return False
+    before = text[max(0, first - _LABEL_REACH) : first]
+    last_char = before.rstrip(" \t:")[-1:]
+    if not (last_char.isalpha() or last_char in (".", "#", "°")):  # no label or sign ends in it (a digit, a comma)
+        return False
+    return _pattern(label, re.IGNORECASE).match(before[::-1]) is not None
 
 
 @cache
@@ -471,7 +595,9 @@ class PiiFinder:
                 if len(self._verdicts) >= MAX_CACHED_VERDICTS:
                     self._verdicts.clear()
                 found = self._verdicts[window] = self._numeric_in(*window)
-            yield from ((pii_type, lead + first, lead + last) for pii_type, first, last in found)
+            for pii_type, first, last in found:
+                if not _labelled_as_other(text, pii_type, lead + first, lead + last):
+                    yield pii_type, lead + first, lead + last
 
     def _numeric_in(self, text: str, start: int, end: int) -> tuple[tuple[PiiType, int, int], ...]:
         return tuple(self._numeric_at(text, start, end)) or tuple(self._numbers_within(text, start, text[start:end]))
@@ -490,8 +616,8 @@ class PiiFinder:
             if digits not in _NUMERIC[pii_type].digits:
                 continue
             first, last = start, end
-            if pii_type == "phone" and before in "+(":
-                first -= 1
+            if pii_type == "phone":
+                first = _phone_start(text, start, end)
             elif pii_type == "cn_resident_id" and after in ("X", "x"):
                 last += 1
             following = text[last : last + 1]
