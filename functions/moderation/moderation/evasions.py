@@ -573,10 +573,11 @@ def _without(text: str, positions: list[int]) -> str:
 
 
 # Single letters with the same leet symbol between each (`s!h!i!t`, `c|o|c|a|i|n|e`, `c@o@c@a@i@n@e`): there the
-# symbol is a separator, not a letter. Three letters at least, no letter or digit glued on either end.
+# symbol is a separator, not a letter. Three letters at least, no letter or digit glued on either end. The pattern
+# starts at the run's first symbol (the engine skips to symbols) and takes the rest of the run.
+_SYMBOL_CLASS = "[" + "".join(re.escape(symbol) for symbol in LEET if not symbol.isalnum()) + "]"
 _SYMBOL_SEPARATED = re.compile(
-    "(?<![^\\W_])[^\\W\\d_](" + "|".join(re.escape(symbol) for symbol in LEET if not symbol.isalnum()) + ")"
-    "[^\\W\\d_](?:\\1[^\\W\\d_])+(?![^\\W_])"
+    f"({_SYMBOL_CLASS})(?<=(?<![^\\W_])[^\\W\\d_].)([^\\W\\d_](?:\\1[^\\W\\d_])+)(?![^\\W_])"
 )
 _SYMBOLS = frozenset(symbol for symbol in LEET if not symbol.isalnum())
 
@@ -585,11 +586,7 @@ def _symbol_separators(folded: str) -> list[int]:
     """Where a leet symbol separates letters spelled apart (_SYMBOL_SEPARATED), in order."""
     if _SYMBOLS.isdisjoint(folded):
         return []
-    return [
-        match.start() + offset
-        for match in _SYMBOL_SEPARATED.finditer(folded)
-        for offset in range(1, match.end() - match.start(), 2)
-    ]
+    return [position for match in _SYMBOL_SEPARATED.finditer(folded) for position in range(*match.span(), 2)]
 
 
 # A printf-style placeholder (`%s`, `%-*s`, `%(count)d`, `%pB`): a slot for text, not a letter spelled apart
