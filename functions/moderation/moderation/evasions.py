@@ -579,13 +579,10 @@ _SYMBOL_CLASS = "[" + "".join(re.escape(symbol) for symbol in LEET if not symbol
 _SYMBOL_SEPARATED = re.compile(
     f"({_SYMBOL_CLASS})(?<=(?<![^\\W_])[^\\W\\d_].)([^\\W\\d_](?:\\1[^\\W\\d_])+)(?![^\\W_])"
 )
-_SYMBOLS = frozenset(symbol for symbol in LEET if not symbol.isalnum())
 
 
 def _symbol_separators(folded: str) -> list[int]:
     """Where a leet symbol separates letters spelled apart (_SYMBOL_SEPARATED), in order."""
-    if _SYMBOLS.isdisjoint(folded):
-        return []
     return [position for match in _SYMBOL_SEPARATED.finditer(folded) for position in range(*match.span(), 2)]
 
 
