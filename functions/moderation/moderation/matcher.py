@@ -22,6 +22,7 @@ from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
+from moderation.transliterate import TRANSLITERATED, Skeletons, arabic_skeletons, latin_spellings
 from moderation.user_regex import compile_regex
 
 if TYPE_CHECKING:
@@ -64,9 +65,10 @@ class _Target:
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
-def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The folded keyword, and for a German umlaut its spelling with e (`Mörder`: `morder` and `moerder`); text is
-    never rewritten that way, so `blue` stays `blue`."""
+def _spellings(keyword: str, transliterate: bool | None) -> list[tuple[str, tuple[str, ...]]]:
+    """The folded keyword, for a German umlaut its spelling with e (`Mörder`: `morder` and `moerder`), and for a
+    keyword in Cyrillic, Greek, Devanagari or kana its Latin spellings (see transliterate.py: `transliterate` true
+    for all, None for the long ones, false for none). Text is never rewritten that way, so `blue` stays `blue`."""
     spellings: list[tuple[str, tuple[str, ...]]] = [(fold(keyword), ())]
     if not keyword.isascii():
         import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
@@ -75,6 +77,10 @@ def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
         german = composed.translate(_UMLAUTS)
         if german != composed:
             spellings.append((fold(german), ("umlaut",)))
+        if transliterate is not False:
+            spellings += [
+                (latin, TRANSLITERATED) for latin in latin_spellings(spellings[0][0], every=bool(transliterate))
+            ]
     return spellings
 
 
@@ -83,10 +89,16 @@ class StageMatcher:
         targets: dict[str, _Target] = {}
         self._regexes: list[tuple[int, UserRegex]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
+        skeletons: dict[str, _Target] = {}
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
-                for folded, forms in _spellings(keyword):
-                    targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, rule.whole_word))
+                for folded, forms in _spellings(keyword, rule.transliterate):
+                    # A Latin spelling is matched as a whole word: inside words it is often part of another word.
+                    whole = rule.whole_word or forms == TRANSLITERATED
+                    targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, whole))
+                if rule.transliterate is not False and not keyword.isascii():
+                    for bare in arabic_skeletons(fold(keyword), every=bool(rule.transliterate)):
+                        skeletons.setdefault(bare, _Target(keyword, TRANSLITERATED)).rules.append((index, True))
             if rule.regex is not None:
                 self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
@@ -103,6 +115,8 @@ class StageMatcher:
                     by_coarse.setdefault(stand_in, []).append(number)
         self._candidate_targets = list(by_coarse.values())
         self._candidates = AhoCorasick(list(by_coarse)) if by_coarse else None
+        self._skeleton_targets = list(skeletons.values())
+        self._skeletons = Skeletons(list(skeletons)) if skeletons else None
 
     def find(self, text: str) -> list[Found]:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
@@ -134,6 +148,10 @@ class StageMatcher:
         folded = matches.view.text
         for number, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
             matches.add(number, start, end)
+        if self._skeletons is not None:
+            by_skeleton = _Matches(matches.text, matches.found, self._skeleton_targets, matches.view)
+            for number, start, end in self._skeletons.find(folded):
+                by_skeleton.add(number, start, end)
         if self._candidates is None:
             return
         reading = Reading(folded, matches.view.read, split_by_folding(matches.text, matches.view))

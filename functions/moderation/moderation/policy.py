@@ -43,6 +43,9 @@ class Rule(_Model):
     keywords: list[Keyword] | None = Field(default=None, min_length=1)
     whole_word: bool = False
     """Keywords only: match whole words (for scripts that separate words with spaces)."""
+    transliterate: bool | None = None
+    """Keywords only: also match the Latin spellings of keywords in Cyrillic, Greek, Devanagari, Arabic or kana
+    (docs/evasions.md#other-alphabets): by default (null) the precise ones, true for all, false for none."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None
@@ -72,6 +75,8 @@ class Rule(_Model):
             raise ValueError(f"a rule needs exactly one of keywords, regex, pii (found {len(matchers)})")
         if self.whole_word and self.keywords is None:
             raise ValueError("whole_word applies to keywords only")
+        if self.transliterate is not None and self.keywords is None:
+            raise ValueError("transliterate applies to keywords only")
         if self.action == "block" and self.replacement is not None:
             raise ValueError("replacement applies to mask rules only")
         if self.action == "mask" and self.preset_response is not None:
