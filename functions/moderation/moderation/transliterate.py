@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Spellings per keyword: the most common one, then those with one letter spelled another way, then two; enough for
 # the usual variants, few enough that a 10,000-keyword policy compiles fast and stays precise.
-MAX_SPELLINGS = 16
+MAX_SPELLINGS = 8
 # The precise spellings, matched by default: Latin spellings of at least this many letters (shorter romanised words
 # are often words of other languages: `suka` is Indonesian, `land` English), and skeletons of at least this many
 # characters with a digit of the chat alphabet (`sl7`; letters alone are too often other words: `hmr` is `humor`).
@@ -80,7 +80,7 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
 
 
 def _letters(spelling: str) -> int:
-    return sum(char.isalnum() for char in spelling)
+    return len(spelling) - spelling.count(" ") - spelling.count("'")
 
 
 def skeleton(text: str) -> str:
