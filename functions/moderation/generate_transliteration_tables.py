@@ -16,7 +16,7 @@ import unicodedata
 from importlib import metadata
 from pathlib import Path
 
-import cyrtranslit
+import cyrtranslit  # type: ignore[import-untyped]  # ships no type hints
 from anyascii import anyascii
 
 TABLES = Path(__file__).resolve().parent / "moderation" / "transliteration_tables.py"
