@@ -13,7 +13,7 @@ from moderation import transliteration_tables
 from moderation.matcher import CompiledPolicy, Found
 from moderation.normalize import fold
 from moderation.policy import ModerationPolicy
-from moderation.transliterate import MAX_SPELLINGS, arabic_skeletons, latin_spellings
+from moderation.transliterate import DEFAULT_MIN_LENGTH, MAX_SPELLINGS, arabic_skeletons, latin_spellings
 
 KEYWORDS = ["сука", "блять", "шлюха", "हथियार", "कमीना", "سلاح", "مخدرات", "バカ", "μαλάκας"]
 
@@ -56,6 +56,73 @@ def test_latin_spellings_are_caught_when_the_rule_asks(text: str, spelling: str)
     start = text.index(spelling)
     assert [(match.start, match.end) for match in found] == [(start, start + len(spelling))]
     assert "transliterated" in found[0].evasions
+
+
+# Known chat spellings of keywords of each script (a list written for this test, not made by the tables).
+CHAT_SPELLINGS = {
+    "сука": ["suka"],
+    "блять": ["blyat", "bljat"],
+    "блядь": ["blyad", "bljad"],
+    "пиздец": ["pizdec", "pizdets"],
+    "хуй": ["huy", "hui", "xuy", "khuy"],
+    "нахуй": ["nahuy", "nahui", "nakhuy"],
+    "жопа": ["zhopa", "jopa"],
+    "мудак": ["mudak"],
+    "говно": ["govno"],
+    "ебать": ["ebat", "yebat"],
+    "шлюха": ["shlyukha", "shluha", "shljuha"],
+    "дерьмо": ["dermo"],
+    "чмо": ["chmo"],
+    "чурка": ["churka"],
+    "चूतिया": ["chutiya", "chootiya"],
+    "मादरचोद": ["madarchod"],
+    "भोसड़ीके": ["bhosdike", "bhosadike"],
+    "गांडू": ["gandu", "gaandu"],
+    "हरामी": ["harami", "haraami"],
+    "कमीना": ["kamina", "kameena"],
+    "कुत्ता": ["kutta"],
+    "साला": ["sala", "saala"],
+    "रंडी": ["randi"],
+    "लौड़ा": ["lauda", "loda"],
+    "हथियार": ["hathiyar"],
+    "شرموطة": ["sharmouta", "sharmoota", "sharmuta"],
+    "كلب": ["kalb"],
+    "حمار": ["7mar", "hmar", "7omar"],
+    "خرا": ["5ara", "khara"],
+    "كس": ["kos", "kuss"],
+    "منيك": ["manyak", "manyok"],
+    "قحبة": ["2a7ba", "qa7ba", "ka7ba"],
+    "حشيش": ["7ashish", "hashish"],
+    "سلاح": ["sila7", "sla7", "silah"],
+    "مخدرات": ["mo5adarat", "mokhadarat", "mukhaddirat"],
+    "ばか": ["baka"],
+    "くそ": ["kuso"],
+    "あほ": ["aho"],
+    "ちんこ": ["chinko"],
+    "ばかやろう": ["bakayarou", "bakayaro"],
+    "ちくしょう": ["chikushou", "chikusho"],
+    "きもい": ["kimoi"],
+    "μαλάκας": ["malakas"],
+    "γαμώτο": ["gamoto"],
+    "πουτάνα": ["poutana", "putana"],
+    "σκατά": ["skata"],
+    "μουνί": ["mouni", "muni"],
+    "γαμώ": ["gamw", "gamo"],
+}
+CHAT = stage(True, list(CHAT_SPELLINGS))
+CHAT_PRECISE = stage(None, list(CHAT_SPELLINGS))
+
+
+def test_recall_over_known_chat_spellings(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every spelling is caught with "transliterate": true; the default catches those its precision rule allows."""
+    cases = [(keyword, spelling) for keyword, spellings in CHAT_SPELLINGS.items() for spelling in spellings]
+    missed = [case for case in cases if not found_in(f"well {case[1]}!", CHAT)]
+    assert missed == []
+    precise = [case for case in cases if found_in(f"well {case[1]}!", CHAT_PRECISE)]
+    allowed = [case for case in cases if len(case[1]) >= DEFAULT_MIN_LENGTH or any(char.isdigit() for char in case[1])]
+    assert set(precise) <= set(allowed)
+    with capsys.disabled():
+        print(f"\nchat spellings caught: {len(cases)}/{len(cases)} with transliterate, {len(precise)} by default")
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ class Found:
 
 class _Target:
     """One folded keyword: the rules that list it (with their whole_word), as the policy spells it, and the forms a
-    match of this spelling means (the German spelling of an umlaut)."""
+    match of this spelling means (the German spelling of an umlaut, a Latin spelling of another alphabet)."""
 
     __slots__ = ("forms", "keyword", "rules")
 

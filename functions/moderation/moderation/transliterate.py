@@ -10,18 +10,18 @@ letter tables in transliteration_tables.py (generated at development time), read
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
-from itertools import combinations, product
-from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 # Spellings per keyword: the most common one, then those with one letter spelled another way, then two; enough for
 # the usual variants, few enough that a 10,000-keyword policy compiles fast and stays precise.
 MAX_SPELLINGS = 8
+# Skeletons per Arabic keyword: more, since its letters have more chat spellings (`ق`: q, 2, 9, k, g) and the
+# skeletons are short.
+MAX_SKELETONS = 16
+_MAX_COST = 4  # a spelling's cost: see _spellings
 # The precise spellings, matched by default: Latin spellings of at least this many letters (shorter romanised words
 # are often words of other languages: `suka` is Indonesian, `land` English), and skeletons of at least this many
 # characters with a digit of the chat alphabet (`sl7`; letters alone are too often other words: `hmr` is `humor`).
@@ -52,12 +52,14 @@ def latin_spellings(keyword: str, *, every: bool) -> list[str]:
     units = _units(keyword)
     if units is None:
         return []
-    return [spelling for spelling in _spellings(units) if every or _letters(spelling) >= DEFAULT_MIN_LENGTH]
+    return [
+        spelling for spelling in _spellings(units, MAX_SPELLINGS) if every or _letters(spelling) >= DEFAULT_MIN_LENGTH
+    ]
 
 
 def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     """The consonant skeletons of a folded Arabic keyword (vowels and apostrophes left out, as `skeleton` leaves them
-    out of text), at most MAX_SPELLINGS; none unless it is all Arabic letters and spaces, or if its letters are all
+    out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, or if its letters are all
     vowels. Unless `every`, only those with a digit and DEFAULT_MIN_SKELETON characters or more."""
     table = _tables().ARABIC_CONSONANTS
     if not any(char in table for char in keyword):
@@ -70,7 +72,7 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
             units.append((" ",))
         else:
             return []
-    skeletons = (skeleton.translate(_VOWELS_DELETED) for skeleton in _spellings(units))
+    skeletons = (bare.translate(_VOWELS_DELETED) for bare in _spellings(units, MAX_SKELETONS))
     return [
         bare
         for bare in dict.fromkeys(skeletons)
@@ -84,7 +86,13 @@ def _letters(spelling: str) -> int:
 
 
 def skeleton(text: str) -> str:
-    return text.translate(_VOWELS_DELETED)
+    """`text` without vowels and apostrophes, a doubled letter once (Arabic's shadda is not written: `kuss` is `ks`)."""
+    return _doubled_letters().sub(r"\1", text).translate(_VOWELS_DELETED)
+
+
+@cache
+def _doubled_letters() -> re.Pattern[str]:
+    return re.compile(f"([^{VOWELS}\\W])\\1+")
 
 
 @cache
@@ -94,21 +102,33 @@ def _tables():  # type: ignore[no-untyped-def]  # the generated module
     return transliteration_tables
 
 
-def _spellings(units: list[Unit]) -> list[str]:
-    """The most common spelling, then those with one unit spelled another way, then two, up to MAX_SPELLINGS."""
+def _spellings(units: list[Unit], limit: int) -> list[str]:
+    """The most common spelling, then the others by cost (a unit's second spelling costs 1, its third 2 ...: `shluha`
+    before `shljuha`), up to `limit`."""
     primary = [unit[0] for unit in units]
     spellings = {"".join(primary): None}
-    varied = [index for index, unit in enumerate(units) if len(unit) > 1]
-    for depth in (1, 2):
-        for places in combinations(varied, depth):
-            for choice in product(*(units[place][1:] for place in places)):
-                parts = primary.copy()
-                for place, spelling in zip(places, choice, strict=True):
-                    parts[place] = spelling
-                spellings["".join(parts)] = None
-                if len(spellings) >= MAX_SPELLINGS:
-                    return list(spellings)
+    varied = [place for place, unit in enumerate(units) if len(unit) > 1]
+    for cost in range(1, _MAX_COST + 1):
+        for changes in _changes(units, varied, cost, 0):
+            parts = primary.copy()
+            for place, rank in changes:
+                parts[place] = units[place][rank]
+            spellings["".join(parts)] = None
+            if len(spellings) >= limit:
+                return list(spellings)
     return list(spellings)
+
+
+def _changes(units: list[Unit], varied: list[int], cost: int, after: int) -> Iterator[list[tuple[int, int]]]:
+    """Each choice of other spellings (place, rank) among `varied[after:]` whose ranks add up to `cost`."""
+    if cost == 0:
+        yield []
+        return
+    for index in range(after, len(varied)):
+        place = varied[index]
+        for rank in range(1, min(cost, len(units[place]) - 1) + 1):
+            for rest in _changes(units, varied, cost - rank, index + 1):
+                yield [(place, rank), *rest]
 
 
 def _units(keyword: str) -> list[Unit] | None:
@@ -266,12 +286,16 @@ class Skeletons:
             if (start > 0 and bare[start - 1].isalnum()) or (end < len(bare) and bare[end].isalnum()):
                 continue
             if kept is None:
-                kept = [place for place, char in enumerate(folded) if char not in VOWELS]
+                kept = [
+                    place
+                    for place, char in enumerate(folded)
+                    if char not in VOWELS and not (place > 0 and char == folded[place - 1] and char.isalnum())
+                ]
             first, last = kept[start], kept[end - 1] + 1
+            while last < len(folded) and (folded[last] in VOWELS or folded[last] == folded[last - 1]):
+                last += 1
             while first > 0 and folded[first - 1] in VOWELS:
                 first -= 1
-            while last < len(folded) and folded[last] in VOWELS:
-                last += 1
             if _vowelled(folded[first:last]):
                 yield number, first, last
 
