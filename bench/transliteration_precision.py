@@ -51,8 +51,9 @@ def main() -> None:
     thresholds: dict[str, Callable[[str], bool]] = {
         f"spellings of {least}+ letters": partial(_spelled, spellings=spellings, least=least) for least in (4, 5, 6, 7)
     }
-    thresholds["skeletons of letters, 3+"] = partial(_skeleton_of, skeletons=skeletons, digit=False)
-    thresholds["skeletons with a digit, 3+"] = partial(_skeleton_of, skeletons=skeletons, digit=True)
+    for least in (3, 4, 5):
+        thresholds[f"skeletons of {least}+"] = partial(_skeleton_of, skeletons=skeletons, least=least, digit=False)
+    thresholds["skeletons with a digit, 3+"] = partial(_skeleton_of, skeletons=skeletons, least=3, digit=True)
     languages = [code for code in sorted(available_languages()) if code not in OTHER_SCRIPTS]
     vocabularies = {code: [fold(word) for word in top_n_list(code, 20000) if word.isascii()] for code in languages}
     for name, matches in thresholds.items():
@@ -73,9 +74,9 @@ def _spelled(word: str, spellings: set[str], least: int) -> bool:
     return word in spellings and len(word) >= least
 
 
-def _skeleton_of(word: str, skeletons: set[str], digit: bool) -> bool:
+def _skeleton_of(word: str, skeletons: set[str], least: int, digit: bool) -> bool:
     bare = skeleton(word)
-    shaped = bare in skeletons and len(bare) >= 3 and _vowelled(word)
+    shaped = bare in skeletons and len(bare) >= least and _vowelled(word)
     return shaped and (not digit or any(char.isdigit() for char in bare))
 
 

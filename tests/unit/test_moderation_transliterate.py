@@ -15,7 +15,7 @@ from moderation.normalize import fold
 from moderation.policy import ModerationPolicy
 from moderation.transliterate import DEFAULT_MIN_LENGTH, MAX_SPELLINGS, arabic_skeletons, latin_spellings
 
-KEYWORDS = ["сука", "блять", "шлюха", "हथियार", "कमीना", "سلاح", "مخدرات", "バカ", "μαλάκας"]
+KEYWORDS = ["сука", "блять", "шлюха", "हथियार", "कमीना", "سلاح", "مخدرات", "شرموطة", "كلب", "バカ", "μαλάκας"]
 
 
 def stage(transliterate: bool | None, keywords: list[str] = KEYWORDS) -> Any:
@@ -132,6 +132,8 @@ def test_recall_over_known_chat_spellings(capsys: pytest.CaptureFixture[str]) ->
         ("tu kamina hai", True),  # 6 letters
         ("3andak sila7?", True),  # a skeleton with a chat digit
         ("mo5adarat", True),
+        ("ya sharmouta", True),  # a skeleton of five letters (shrmt) needs no digit
+        ("ya kalb", False),  # three letters without a digit: `klb`
         ("ela re malakas", True),
         ("ty suka", False),  # 4 letters: Indonesian `suka` (to like) is a common word
         ("omae wa baka", False),
@@ -199,6 +201,8 @@ def test_arabic_skeletons_leave_vowels_out_and_spell_the_chat_digits() -> None:
     assert arabic_skeletons(fold("مخدرات"), every=True)[:2] == ["m5drt", "mkhdrt"]
     assert arabic_skeletons(fold("سلاح"), every=True) == ["sl7", "slh"]
     assert arabic_skeletons(fold("سلاح"), every=False) == ["sl7"]
+    assert "shrmt" in arabic_skeletons(fold("شرموطة"), every=False)  # five characters: precise without a digit
+    assert arabic_skeletons(fold("كلب"), every=False) == []
 
 
 @pytest.mark.parametrize("keyword", ["馬鹿", "ควย", "bad", "Mörder", "ばか馬鹿"])

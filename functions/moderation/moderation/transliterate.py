@@ -22,12 +22,14 @@ MAX_SPELLINGS = 8
 # skeletons are short.
 MAX_SKELETONS = 16
 _MAX_COST = 4  # a spelling's cost: see _spellings
-# The precise spellings, matched by default: Latin spellings of at least this many letters (shorter romanised words
-# are often words of other languages: `suka` is Indonesian, `land` English), and skeletons of at least this many
-# characters with a digit of the chat alphabet (`sl7`; letters alone are too often other words: `hmr` is `humor`).
-# Rules with `"transliterate": true` match every spelling. Measured in docs/evasions.md#other-alphabets.
+# The precise spellings, matched by default: Latin spellings of at least DEFAULT_MIN_LENGTH letters (shorter romanised
+# words are often words of other languages: `suka` is Indonesian, `land` English), and skeletons of at least
+# DEFAULT_MIN_SKELETON characters with a digit of the chat alphabet (`sl7`) or DEFAULT_LONG_SKELETON without (letters
+# alone are often other words: `hmr` is `humor`, `mrt` `merit`). Rules with `"transliterate": true` match every
+# spelling. Measured in docs/evasions.md#other-alphabets.
 DEFAULT_MIN_LENGTH = 6
 DEFAULT_MIN_SKELETON = 3
+DEFAULT_LONG_SKELETON = 5
 
 TRANSLITERATED = ("transliterated",)  # the evasion form a match of these spellings names
 
@@ -60,7 +62,7 @@ def latin_spellings(keyword: str, *, every: bool) -> list[str]:
 def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     """The consonant skeletons of a folded Arabic keyword (vowels and apostrophes left out, as `skeleton` leaves them
     out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, or if its letters are all
-    vowels. Unless `every`, only those with a digit and DEFAULT_MIN_SKELETON characters or more."""
+    vowels. Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON)."""
     table = _tables().ARABIC_CONSONANTS
     if not any(char in table for char in keyword):
         return []
@@ -76,9 +78,13 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     return [
         bare
         for bare in dict.fromkeys(skeletons)
-        if any(char.isalpha() for char in bare)
-        and (every or (_letters(bare) >= DEFAULT_MIN_SKELETON and any(char.isdigit() for char in bare)))
+        if any(char.isalpha() for char in bare) and (every or _precise_skeleton(bare))
     ]
+
+
+def _precise_skeleton(bare: str) -> bool:
+    with_digit = len(bare) >= DEFAULT_MIN_SKELETON and any(char.isdigit() for char in bare)
+    return with_digit or len(bare) >= DEFAULT_LONG_SKELETON
 
 
 def _letters(spelling: str) -> int:
