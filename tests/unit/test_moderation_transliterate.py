@@ -14,6 +14,7 @@ from moderation.matcher import CompiledPolicy, Found
 from moderation.normalize import fold
 from moderation.policy import ModerationPolicy
 from moderation.transliterate import DEFAULT_MIN_LENGTH, MAX_SPELLINGS, arabic_skeletons, latin_spellings
+from tests.unit.fresh_interpreter import run_fresh
 
 KEYWORDS = ["сука", "блять", "шлюха", "हथियार", "कमीना", "سلاح", "مخدرات", "شرموطة", "كلب", "バカ", "μαλάκας"]
 
@@ -220,6 +221,22 @@ def test_spellings_per_keyword_are_bounded() -> None:
     matcher = stage(True, keywords).matcher
     assert len(matcher._folded) <= len(set(keywords)) * (1 + MAX_SPELLINGS)
     assert len(matcher._skeleton_targets) == 0
+
+
+def test_the_tables_load_only_for_a_keyword_of_another_alphabet() -> None:
+    """Cold start: the bundled policy (Latin keywords) and a German or Chinese one compile without the tables."""
+    code = (
+        "import sys\n"
+        "from moderation.matcher import CompiledPolicy\n"
+        "from moderation.policy import BUNDLED_POLICY, ModerationPolicy\n"
+        "def compiled(keywords):\n"
+        "    rule = {'id': 'r', 'category': 'c', 'action': 'block', 'keywords': keywords}\n"
+        "    CompiledPolicy(ModerationPolicy.model_validate({'default': {'input': {'rules': [rule]}}}))\n"
+        "    return 'moderation.transliteration_tables' in sys.modules\n"
+        "CompiledPolicy(ModerationPolicy.model_validate_json(BUNDLED_POLICY.read_text()))\n"
+        "print(compiled(['bad', 'Mörder', '赌博']), compiled(['сука']))\n"
+    )
+    assert run_fresh(code).split() == ["False", "True"]
 
 
 def test_transliteration_tables_are_current() -> None:

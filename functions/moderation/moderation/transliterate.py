@@ -51,7 +51,7 @@ def latin_spellings(keyword: str, *, every: bool) -> list[str]:
     spaces, digits or Latin letters, stay as they are), most common first, at most MAX_SPELLINGS; none if it has a
     letter these scripts do not spell (kanji, Thai) or no letter of theirs at all. Unless `every`, only those of
     DEFAULT_MIN_LENGTH letters or more."""
-    units = _units(keyword)
+    units = _units(keyword) if _spelled_scripts().search(keyword) else None
     if units is None:
         return []
     return [
@@ -63,9 +63,9 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     """The consonant skeletons of a folded Arabic keyword (vowels and apostrophes left out, as `skeleton` leaves them
     out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, or if its letters are all
     vowels. Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON)."""
-    table = _tables().ARABIC_CONSONANTS
-    if not any(char in table for char in keyword):
+    if _arabic().search(keyword) is None:
         return []
+    table = _tables().ARABIC_CONSONANTS
     units: list[Unit] = []
     for char in keyword:
         if char in table:
@@ -99,6 +99,18 @@ def skeleton(text: str) -> str:
 @cache
 def _doubled_letters() -> re.Pattern[str]:
     return re.compile(f"([^{VOWELS}\\W])\\1+")
+
+
+# The tables are read only for a keyword with a letter of these blocks: Greek, Cyrillic, Devanagari, hiragana and the
+# prolonged sound mark (katakana is folded to hiragana), or Arabic.
+@cache
+def _spelled_scripts() -> re.Pattern[str]:
+    return re.compile("[\u0370-\u03ff\u0400-\u04ff\u0900-\u097f\u3041-\u309f\u30fc]")
+
+
+@cache
+def _arabic() -> re.Pattern[str]:
+    return re.compile("[\u0600-\u06ff]")
 
 
 @cache
