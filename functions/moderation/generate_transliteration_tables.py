@@ -123,9 +123,9 @@ DEVANAGARI_NUKTA = {
     "फ": ("f", "ph"),
 }
 
-# Arabic and Persian letters as the chat alphabet writes them, vowels left out: short vowels are not written in
-# Arabic, so a Latin spelling is matched by its consonants (see moderation/transliterate.py). `""` first where the
-# letter is mostly a vowel or silent (alef, final ta marbuta); the digits are the chat alphabet's.
+# Arabic, Persian and Urdu letters as the Arabic chat alphabet and Roman Urdu write them, vowels left out: short vowels
+# are not written in Arabic script, so a Latin spelling is matched by its consonants (see moderation/transliterate.py).
+# `""` first where the letter is mostly a vowel or silent (alef, final ta marbuta); the digits are the chat alphabet's.
 ARABIC_CONSONANTS = {
     "ا": ("",),
     "آ": ("", "2"),
@@ -169,6 +169,14 @@ ARABIC_CONSONANTS = {
     "گ": ("g",),
     "ک": ("k",),
     "ی": ("y", ""),
+    "ٹ": ("t",),
+    "ڈ": ("d",),
+    "ڑ": ("r", "d"),
+    "ں": ("n", ""),
+    "ھ": ("h", ""),
+    "ہ": ("h", ""),
+    "ۃ": ("", "t", "h"),
+    "ے": ("", "y"),
 }
 
 # Kana (katakana is folded to hiragana first): Hepburn as anyascii gives it, then Kunrei/Nihon-shiki spellings.
@@ -243,7 +251,7 @@ def render() -> str:
             _table("DEVANAGARI_NUKTA", "A consonant followed by a nukta.", DEVANAGARI_NUKTA),
             _table(
                 "ARABIC_CONSONANTS",
-                "Arabic and Persian letters in the chat alphabet, vowels left out.",
+                "Arabic, Persian and Urdu letters in the chat alphabet, vowels left out.",
                 ARABIC_CONSONANTS,
             ),
             _table(

@@ -96,6 +96,8 @@ CHAT_SPELLINGS = {
     "حشيش": ["7ashish", "hashish"],
     "سلاح": ["sila7", "sla7", "silah"],
     "مخدرات": ["mo5adarat", "mokhadarat", "mukhaddirat"],
+    "چوتیا": ["chutiya", "chootiya"],  # Urdu, as Roman Urdu writes it
+    "حرامی": ["harami", "7arami"],
     "ばか": ["baka"],
     "くそ": ["kuso"],
     "あほ": ["aho"],

@@ -171,7 +171,7 @@ DEVANAGARI_NUKTA: dict[str, tuple[str, ...]] = {
     "ढ": ("dh", "rh"),
     "फ": ("f", "ph"),
 }
-# Arabic and Persian letters in the chat alphabet, vowels left out.
+# Arabic, Persian and Urdu letters in the chat alphabet, vowels left out.
 ARABIC_CONSONANTS: dict[str, tuple[str, ...]] = {
     "ا": ("",),
     "آ": ("", "2"),
@@ -215,6 +215,14 @@ ARABIC_CONSONANTS: dict[str, tuple[str, ...]] = {
     "گ": ("g",),
     "ک": ("k",),
     "ی": ("y", ""),
+    "ٹ": ("t",),
+    "ڈ": ("d",),
+    "ڑ": ("r", "d"),
+    "ں": ("n", ""),
+    "ھ": ("h", ""),
+    "ہ": ("h", ""),
+    "ۃ": ("", "t", "h"),
+    "ے": ("", "y"),
 }
 # Hiragana (small ya/yu/yo and small tsu are combined in moderation/transliterate.py).
 KANA: dict[str, tuple[str, ...]] = {
