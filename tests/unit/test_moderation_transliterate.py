@@ -206,6 +206,9 @@ def test_arabic_skeletons_leave_vowels_out_and_spell_the_chat_digits() -> None:
     assert arabic_skeletons(fold("سلاح"), every=False) == ["sl7"]
     assert "shrmt" in arabic_skeletons(fold("شرموطة"), every=False)  # five characters: precise without a digit
     assert arabic_skeletons(fold("كلب"), every=False) == []
+    # A word of vowels only would match any short word: `a laghad` (Irish) is not `أيها الوغد`.
+    assert all(not bare.startswith(" ") for bare in arabic_skeletons(fold("أيها الوغد"), every=True))
+    assert found_in("a laghad", stage(True, ["أيها الوغد"])) == []
 
 
 @pytest.mark.parametrize("keyword", ["馬鹿", "ควย", "bad", "Mörder", "ばか馬鹿"])

@@ -61,8 +61,9 @@ def latin_spellings(keyword: str, *, every: bool) -> list[str]:
 
 def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     """The consonant skeletons of a folded Arabic keyword (vowels and apostrophes left out, as `skeleton` leaves them
-    out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, or if its letters are all
-    vowels. Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON)."""
+    out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, and none with a word of
+    vowels only (`أيها الوغد` would be ` lwghd`, matching `a laghad`: a word of vowels only is any short word).
+    Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON)."""
     if _arabic().search(keyword) is None:
         return []
     table = _tables().ARABIC_CONSONANTS
@@ -78,7 +79,7 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     return [
         bare
         for bare in dict.fromkeys(skeletons)
-        if any(char.isalpha() for char in bare) and (every or _precise_skeleton(bare))
+        if all(any(char.isalpha() for char in word) for word in bare.split(" ")) and (every or _precise_skeleton(bare))
     ]
 
 
