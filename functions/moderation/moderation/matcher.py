@@ -68,7 +68,7 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 def _spellings(keyword: str, transliterate: bool | None) -> list[tuple[str, tuple[str, ...]]]:
     """The folded keyword, for a German umlaut its spelling with e (`Mörder`: `morder` and `moerder`), and for a
     keyword in Cyrillic, Greek, Devanagari or kana its Latin spellings (see transliterate.py: `transliterate` true
-    for all, None for the long ones, false for none). Text is never rewritten that way, so `blue` stays `blue`."""
+    for all, None for the precise ones, false for none). Text is never rewritten that way, so `blue` stays `blue`."""
     spellings: list[tuple[str, tuple[str, ...]]] = [(fold(keyword), ())]
     if not keyword.isascii():
         import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
@@ -92,12 +92,13 @@ class StageMatcher:
         skeletons: dict[str, _Target] = {}
         for index, rule in enumerate(rules):
             for keyword in rule.keywords or ():
-                for folded, forms in _spellings(keyword, rule.transliterate):
+                spellings = _spellings(keyword, rule.transliterate)
+                for folded, forms in spellings:
                     # A Latin spelling is matched as a whole word: inside words it is often part of another word.
                     whole = rule.whole_word or forms == TRANSLITERATED
                     targets.setdefault(folded, _Target(keyword, forms)).rules.append((index, whole))
                 if rule.transliterate is not False and not keyword.isascii():
-                    for bare in arabic_skeletons(fold(keyword), every=bool(rule.transliterate)):
+                    for bare in arabic_skeletons(spellings[0][0], every=bool(rule.transliterate)):
                         skeletons.setdefault(bare, _Target(keyword, TRANSLITERATED)).rules.append((index, True))
             if rule.regex is not None:
                 self._regexes.append((index, compile_regex(rule.regex)))
