@@ -15,13 +15,13 @@ from functools import cache
 
 from ahocorasick_rs import AhoCorasick
 
-# Spellings per keyword: the most common one, then those with one letter spelled another way, then two; enough for
-# the usual variants, few enough that a 10,000-keyword policy compiles fast and stays precise.
+# Spellings per keyword, the cheapest first (see _spellings): enough for the usual variants, few enough that a
+# 10,000-keyword policy compiles fast and stays precise.
 MAX_SPELLINGS = 8
 # Skeletons per Arabic keyword: more, since its letters have more chat spellings (`ق`: q, 2, 9, k, g) and the
 # skeletons are short.
 MAX_SKELETONS = 16
-_MAX_COST = 4  # a spelling's cost: see _spellings
+_MAX_COST = 4  # the dearest spelling made (see _spellings): enough to fill MAX_SKELETONS for an Arabic keyword
 # The precise spellings, matched by default: Latin spellings of at least DEFAULT_MIN_LENGTH letters (shorter romanised
 # words are often words of other languages: `suka` is Indonesian, `land` English), and skeletons of at least
 # DEFAULT_MIN_SKELETON characters with a digit of the chat alphabet (`sl7`) or DEFAULT_LONG_SKELETON without (letters
