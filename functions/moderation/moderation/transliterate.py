@@ -30,6 +30,9 @@ _MAX_COST = 4  # the dearest spelling made (see _spellings): enough to fill MAX_
 DEFAULT_MIN_LENGTH = 6
 DEFAULT_MIN_SKELETON = 3
 DEFAULT_LONG_SKELETON = 5
+# Even then: no spelling of fewer than 3 letters, no skeleton of fewer than 3 characters (2 with a digit): `لا` would
+# be `l`, any word of one consonant (`le`, `la`), and two letters are still most short words (`ks`: `kiss`, `case`).
+MIN_LENGTH = 3
 
 TRANSLITERATED = ("transliterated",)  # the evasion form a match of these spellings names
 
@@ -50,20 +53,19 @@ def latin_spellings(keyword: str, *, every: bool) -> list[str]:
     """The Latin spellings of a folded keyword in Cyrillic, Greek, Devanagari or kana (other characters, such as
     spaces, digits or Latin letters, stay as they are), most common first, at most MAX_SPELLINGS; none if it has a
     letter these scripts do not spell (kanji, Thai) or no letter of theirs at all. Unless `every`, only those of
-    DEFAULT_MIN_LENGTH letters or more."""
+    DEFAULT_MIN_LENGTH letters or more; never those of fewer than MIN_LENGTH."""
     units = _units(keyword) if _spelled_scripts().search(keyword) else None
     if units is None:
         return []
-    return [
-        spelling for spelling in _spellings(units, MAX_SPELLINGS) if every or _letters(spelling) >= DEFAULT_MIN_LENGTH
-    ]
+    least = MIN_LENGTH if every else DEFAULT_MIN_LENGTH
+    return [spelling for spelling in _spellings(units, MAX_SPELLINGS) if _letters(spelling) >= least]
 
 
 def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     """The consonant skeletons of a folded Arabic keyword (vowels and apostrophes left out, as `skeleton` leaves them
     out of text), at most MAX_SKELETONS; none unless it is all Arabic letters and spaces, and none with a word of
     vowels only (`أيها الوغد` would be ` lwghd`, matching `a laghad`: a word of vowels only is any short word).
-    Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON)."""
+    Unless `every`, only the precise ones (see DEFAULT_LONG_SKELETON); never the shortest (see MIN_LENGTH)."""
     if _arabic().search(keyword) is None:
         return []
     table = _tables().ARABIC_CONSONANTS
@@ -79,13 +81,16 @@ def arabic_skeletons(keyword: str, *, every: bool) -> list[str]:
     return [
         bare
         for bare in dict.fromkeys(skeletons)
-        if all(any(char.isalpha() for char in word) for word in bare.split(" ")) and (every or _precise_skeleton(bare))
+        if all(any(char.isalpha() for char in word) for word in bare.split(" ")) and _long_enough(bare, every=every)
     ]
 
 
-def _precise_skeleton(bare: str) -> bool:
-    with_digit = len(bare) >= DEFAULT_MIN_SKELETON and any(char.isdigit() for char in bare)
-    return with_digit or len(bare) >= DEFAULT_LONG_SKELETON
+def _long_enough(bare: str, *, every: bool) -> bool:
+    """Long enough to match (see DEFAULT_LONG_SKELETON, MIN_LENGTH)."""
+    letters, digit = _letters(bare), any(char.isdigit() for char in bare)
+    if every:
+        return letters >= MIN_LENGTH or (digit and letters >= MIN_LENGTH - 1)
+    return letters >= DEFAULT_LONG_SKELETON or (digit and letters >= DEFAULT_MIN_SKELETON)
 
 
 def _letters(spelling: str) -> int:
