@@ -101,6 +101,7 @@ CROSS_FIELD: dict[str, dict[str, Any]] = {
                 "if": {"required": ["whole_word"], "properties": {"whole_word": {"const": True}}},
                 "then": _given("keywords"),
             },
+            {"if": _given("transliterate"), "then": _given("keywords")},
             {"if": {"properties": {"action": {"const": "block"}}}, "then": _null("replacement")},
             {"if": {"properties": {"action": {"const": "mask"}}}, "then": _null("preset_response")},
         ],

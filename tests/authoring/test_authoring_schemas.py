@@ -158,6 +158,7 @@ POLICY_BREAKS = {
     "rule id with spaces": (("default", "input", "rules", 0, "id"), "prompt injection"),
     "empty preset response": (("default", "output", "preset_response"), ""),
     "whole_word not a boolean": (("default", "input", "rules", 0, "whole_word"), ["yes"]),
+    "transliterate not a boolean": (("default", "input", "rules", 0, "transliterate"), "all"),
 }
 
 
@@ -180,6 +181,9 @@ CROSS_FIELD_RULES = {
     "whole_word on a regex rule": (_rule(regex="b", whole_word=True), False),
     "whole_word false on a regex rule": (_rule(regex="b", whole_word=False), True),
     "whole_word on keywords": (_rule(keywords=["a"], whole_word=True), True),
+    "transliterate on a regex rule": (_rule(regex="b", transliterate=False), False),
+    "transliterate null on a regex rule": (_rule(regex="b", transliterate=None), True),
+    "transliterate on keywords": (_rule(keywords=["сука"], transliterate=True), True),
     "replacement on a block rule": (_rule(keywords=["a"], replacement="[X]"), False),
     "preset_response on a mask rule": (_rule(keywords=["a"], action="mask", preset_response="no"), False),
     "replacement on a mask rule": (_rule(keywords=["a"], action="mask", replacement="[X]"), True),

@@ -39,10 +39,11 @@ from moderation.evasions import (
     surface_forms,
     whole_word,
 )
-from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, folded_view, plain_view
+from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
 from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
+from moderation.transliterate import TRANSLITERATED, Skeletons, arabic_skeletons, latin_spellings
 from moderation.user_regex import compile_regex
 
 if TYPE_CHECKING:
@@ -88,10 +89,11 @@ class _Target:
         spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
         self.clusters = tuple(spelling[first:last] for first, last in spans)
         self.german = german(keyword)
-        self.letters = len(self.folded.replace(" ", ""))
+        own = self.folded if spelling == keyword else fold(keyword)  # the keyword's own letters, not a spelling's
+        self.letters = len(own.replace(" ", ""))
         # One or two letters (not ideographs or kana, each a word or syllable): only as written, case aside, since
         # any reading of them is some other language's word or a flag (`nooo` is no `no`, 🇳🇴 is Norway's flag).
-        self.short = self.letters < MIN_READ and not spaceless(self.folded)
+        self.short = self.letters < MIN_READ and not spaceless(own)
 
 
 # Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.
@@ -103,10 +105,11 @@ _PHRASE_JOINERS = ("", "_", "-")
 """What may join a phrase's words instead of spaces (`ignorepreviousinstructions`, `ignore_previous_instructions`)."""
 
 
-def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
+def _spellings(keyword: str, transliterate: bool | None) -> list[tuple[str, tuple[str, ...]]]:
     """The keyword, and its standard spellings: German umlauts with e (`Mörder`: `moerder`), Danish and Norwegian
-    `aa`, `ae`, `oe` (`hård`: `haard`), a phrase's words joined (`ignore_previous_instructions`). Text is never
-    rewritten that way, so `blue` stays `blue`."""
+    `aa`, `ae`, `oe` (`hård`: `haard`), a phrase's words joined (`ignore_previous_instructions`), and for a keyword in
+    Cyrillic, Greek, Devanagari or kana its Latin spellings (see transliterate.py: `transliterate` true for all, None
+    for the precise ones, false for none). Text is never rewritten that way, so `blue` stays `blue`."""
     spellings: list[tuple[str, tuple[str, ...]]] = [(keyword, ())]
     if not keyword.isascii():
         import unicodedata  # noqa: PLC0415 - only for keywords that are not ASCII
@@ -116,6 +119,10 @@ def _spellings(keyword: str) -> list[tuple[str, tuple[str, ...]]]:
             substituted = composed.translate(table)
             if substituted != composed:
                 spellings.append((substituted, forms))
+        if transliterate is not False:
+            spellings += [
+                (latin, TRANSLITERATED) for latin in latin_spellings(fold(keyword), every=bool(transliterate))
+            ]
     words = keyword.split()
     if len(words) > 1:
         spellings += [(joiner.join(words), ("joined",)) for joiner in _PHRASE_JOINERS]
@@ -136,15 +143,22 @@ class StageMatcher:
         targets: dict[str, _Target] = {}
         self._regexes: list[tuple[int, UserRegex]] = []
         self._pii: list[tuple[int, PiiFinder]] = []
+        skeletons: dict[str, _Target] = {}
         for index, rule in enumerate(rules):
             phrases = [(keyword, False) for keyword in rule.keywords or ()]
             phrases += [(phrase, True) for phrase in rule.allow or ()]
             for phrase, allowed in phrases:
-                for spelling, forms in _spellings(phrase):
+                for spelling, forms in _spellings(phrase, rule.transliterate):
                     key = _exact(spelling)
                     if key not in targets:
                         targets[key] = _Target(phrase, spelling, forms)
-                    targets[key].rules.append((index, rule.whole_word, allowed))
+                    # A Latin spelling is matched as a whole word: inside words it is often part of another word.
+                    whole = rule.whole_word or forms == TRANSLITERATED
+                    targets[key].rules.append((index, whole, allowed))
+                if rule.transliterate is not False and not phrase.isascii():
+                    for bare in arabic_skeletons(fold(phrase), every=bool(rule.transliterate)):
+                        target = skeletons.setdefault(bare, _Target(phrase, bare, TRANSLITERATED))
+                        target.rules.append((index, True, allowed))
             if rule.regex is not None:
                 self._regexes.append((index, compile_regex(rule.regex)))
             if rule.pii:
@@ -161,6 +175,8 @@ class StageMatcher:
                     by_coarse.setdefault(stand_in, []).append(number)
         self._candidate_targets = list(by_coarse.values())
         self._candidates = AhoCorasick(list(by_coarse)) if by_coarse else None
+        self._skeleton_targets = list(skeletons.values())
+        self._skeletons = Skeletons(list(skeletons)) if skeletons else None
 
     def find(self, text: str) -> list[Found]:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
@@ -197,6 +213,11 @@ class StageMatcher:
         folded = matches.view.text
         for number, start, end in automaton.find_matches_as_indexes(folded, overlapping=True):
             matches.add(number, start, end)
+        if self._skeletons is not None:
+            # A skeleton's match has vowels between its letters: no letter of it to compare one for one.
+            by_skeleton = _Matches(matches.text, matches.found, matches.allowed, self._skeleton_targets, matches.view)
+            for number, start, end in self._skeletons.find(folded):
+                by_skeleton.add(number, start, end, letters=())
         if self._candidates is None:
             return
         reading = Reading(folded, matches.view.read, split_by_folding(matches.text, matches.view))

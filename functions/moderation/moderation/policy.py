@@ -46,6 +46,9 @@ class Rule(_Model):
     allow: list[Keyword] | None = Field(default=None, min_length=1)
     """Keywords only: phrases in which a keyword's match is innocent (`特色情况` for `色情`), found with the same
     readings as the keywords; the keyword elsewhere in the text still counts."""
+    transliterate: bool | None = None
+    """Keywords only: also match the Latin spellings of keywords in Cyrillic, Greek, Devanagari, Arabic or kana
+    (docs/evasions.md#other-alphabets): by default (null) the precise ones, true for all, false for none."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None
@@ -77,6 +80,8 @@ class Rule(_Model):
             raise ValueError("whole_word applies to keywords only")
         if self.allow is not None and self.keywords is None:
             raise ValueError("allow applies to keywords only")
+        if self.transliterate is not None and self.keywords is None:
+            raise ValueError("transliterate applies to keywords only")
         if self.action == "block" and self.replacement is not None:
             raise ValueError("replacement applies to mask rules only")
         if self.action == "mask" and self.preset_response is not None:
