@@ -145,6 +145,14 @@ READINGS: tuple[ReadingSpec, ...] = (
         (Example("god", "good"),),
     ),
     ReadingSpec(
+        "transliterated",
+        "a Latin spelling of a keyword in Cyrillic, Greek, Devanagari, Arabic or kana",
+        "by default only spellings of 6+ letters and Arabic skeletons of 5+ (3+ with a chat digit), as whole words; "
+        "a rule's transliterate: true for all",
+        (Example("हथियार", "mujhe hathiyar do"), Example("مخدرات", "fi mo5adarat hon")),
+        (Example("сука", "saya suka makan nasi"),),
+    ),
+    ReadingSpec(
         "confusable",
         "look-alike letters of other scripts",
         "a word that mixes scripts, or of one script in text of another with letters that look alike as written",
