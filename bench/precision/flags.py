@@ -51,13 +51,7 @@ class KeywordFinder:
         matcher = self._matchers.get((rule, low, high))
         if matcher is None:
             whole = self._rules[rule]
-            part = Rule(
-                id=whole.id,
-                category=whole.category,
-                action="block",
-                keywords=(whole.keywords or [])[low:high],
-                whole_word=whole.whole_word,
-            )
+            part = whole.model_copy(update={"keywords": (whole.keywords or [])[low:high]})  # its options too
             matcher = self._matchers[(rule, low, high)] = StageMatcher([part])
         return any((found.start, found.end) == span for found in matcher.find(text))
 

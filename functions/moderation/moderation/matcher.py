@@ -34,6 +34,7 @@ from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
 from moderation.user_regex import compile_regex
+from moderation.variants import variants
 
 if TYPE_CHECKING:
     from moderation.user_regex import UserRegex
@@ -126,7 +127,8 @@ class StageMatcher:
             phrases = [(keyword, False) for keyword in rule.keywords or ()]
             phrases += [(phrase, True) for phrase in rule.allow or ()]
             for phrase, allowed in phrases:
-                for spelling, forms in _spellings(phrase):
+                # The keyword's variants (variants.py: `sh*t`, `ばーか`, typos if the rule asks) are spellings too.
+                for spelling, forms in [*_spellings(phrase), *variants(phrase, rule.variants or (), rule.typos)]:
                     key = _exact(spelling)
                     if key not in targets:
                         targets[key] = _Target(phrase, spelling, forms)

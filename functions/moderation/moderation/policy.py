@@ -19,6 +19,7 @@ from moderation.normalize import fold
 from moderation.outcome import Stage
 from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
 from moderation.user_regex import compile_regex
+from moderation.variants import MAX_TYPO_SPELLINGS, OptInVariant, typo_count
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.json")
 
@@ -46,6 +47,12 @@ class Rule(_Model):
     allow: list[Keyword] | None = Field(default=None, min_length=1)
     """Keywords only: phrases in which a keyword's match is innocent (`特色情况` for `色情`), found with the same
     readings as the keywords; the keyword elsewhere in the text still counts."""
+    variants: list[OptInVariant] | None = Field(default=None, min_length=1)
+    """Keywords only: the opt-in variant kinds to read too (docs/evasions.md): `vowelless` (`fck`), `letter_pairs`
+    (`rnurder`)."""
+    typos: int = Field(default=0, ge=0, le=1)
+    """Keywords only: 1 reads one typo (a letter inserted, deleted, replaced, or two swapped) in each keyword word of
+    variants.MIN_TYPO_LETTERS letters or more; at most MAX_TYPO_SPELLINGS spellings per rule."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None
@@ -75,8 +82,16 @@ class Rule(_Model):
             raise ValueError(f"a rule needs exactly one of keywords, regex, pii (found {len(matchers)})")
         if self.whole_word and self.keywords is None:
             raise ValueError("whole_word applies to keywords only")
-        if self.allow is not None and self.keywords is None:
-            raise ValueError("allow applies to keywords only")
+        for option in ("allow", "variants", "typos"):
+            if getattr(self, option) and self.keywords is None:
+                raise ValueError(f"{option} applies to keywords only")
+        if self.typos:
+            spellings = typo_count([*(self.keywords or ()), *(self.allow or ())])
+            if spellings > MAX_TYPO_SPELLINGS:
+                raise ValueError(
+                    f"typos: the keywords make {spellings:,} typo spellings, more than {MAX_TYPO_SPELLINGS:,}; "
+                    "split the rule, or keep typos for the keywords that need them"
+                )
         if self.action == "block" and self.replacement is not None:
             raise ValueError("replacement applies to mask rules only")
         if self.action == "mask" and self.preset_response is not None:

@@ -1,0 +1,245 @@
+"""Keyword variants made when a policy is compiled: the extra spellings a keyword has in what people type, each
+matched as a spelling of its own (matcher.py adds it to the keyword automaton, so a text costs nothing more), with
+the evasion form it names in `Found.evasions`:
+
+- `censored`: letters starred out, the first and last kept (`sh*t`, `f**k`, `b*tch`, `х*й`);
+- `vowelless`: a Latin word without its vowels but the first letter (`fck`, `btch`), opt-in;
+- `lookalikes`: symbols that draw a letter, or a digit with a stroke (`|3itch`, `co(k`, `l3itch`);
+- `letter_pairs`: two letters that look or sound like one (`rnurder`, `vvank`, `click` for `dick`, `phuck`), opt-in;
+- `stretched`: a hiragana keyword with a long-vowel mark after a kana (`ばーか`, `バーカ` for `ばか`);
+- `typo`: one edit (a letter inserted, deleted, replaced, or two swapped) in a long word, opt-in per rule with
+  `typos` (`cocaiine`, `ignroe previous instructions`).
+
+Each kind's precision rule is in its function; docs/evasions.md has the measured cost of each on real text.
+"""
+
+# ruff: noqa: RUF001, RUF002 - kana and Cyrillic letters are what some variants are about
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from typing import Literal, NamedTuple, get_args
+
+CENSOR_SYMBOLS = ("*", "#")
+"""What stars a letter out (`@` is leetspeak for `a`, read by evasions.py)."""
+
+VOWELS = frozenset("aeiouáéíóúàèìòùâêîôûäëïöüåæøаеёиоуыэюяіїєαεηιουω")
+"""Letters a censored spelling stars out one by one, or all together (Latin, Cyrillic, Greek)."""
+
+MIN_CENSORED = 3
+"""Letters a word needs before a censored spelling of it is read: `a*s` is no `ass`, but `f*g` is `fag`."""
+
+MIN_VOWELLESS = 3
+"""Letters a vowel-less spelling keeps: `fck` for `fuck`; `pt` is no `puta`."""
+
+MIN_TYPO_LETTERS = 7
+"""Letters a word needs before one edit of it is read as a typo: shorter words are one edit from ordinary ones."""
+
+MIN_TYPO_PHRASE_WORD = 4
+"""Letters a word of a phrase needs before one edit of it is read as a typo: the phrase's other words, as written,
+keep it from being an ordinary phrase (`ignroe previous instructions`)."""
+
+MAX_TYPO_SPELLINGS = 400_000
+"""Typo spellings one rule may make (about 55 per letter of each long word): each is a target of the automaton."""
+
+# Symbols (or a digit and a stroke) that draw a letter: no ordinary word holds them.
+LOOKALIKES: dict[str, tuple[str, ...]] = {
+    "b": ("|3", "l3", "i3"),
+    "c": ("(",),
+    "d": ("|)",),
+    "h": ("|-|",),
+    "k": ("|<",),
+    "m": ("|\\/|",),
+    "n": ("|\\|",),
+    "v": ("\\/",),
+    "w": ("\\/\\/",),
+}
+LETTER_PAIRS: dict[str, tuple[str, ...]] = {"m": ("rn",), "w": ("vv",), "d": ("cl",), "f": ("ph",)}
+"""Two letters for one: these make ordinary words of keywords (`click` of `dick`, `burn` of `bum`), hence opt-in."""
+
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
+_ALPHABETS = (
+    (_LATIN, frozenset(_LATIN + "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿßœšžčřěůńłśźżąęőű")),
+    ("абвгдежзийклмнопрстуфхцчшщъыьэюяё", frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяёіїєґў")),
+    ("αβγδεζηθικλμνξοπρστυφχψως", frozenset("αβγδεζηθικλμνξοπρστυφχψωςάέήίόύώϊϋΐΰ")),
+)
+"""Per script: the letters a typo may insert or put in, and the letters that say a word is of that script."""
+
+_HIRAGANA = frozenset(chr(code) for code in range(0x3041, 0x3097))
+_LONG_VOWEL = "ー"
+_NOT_STRETCHED = frozenset("っゃゅょぁぃぅぇぉゎん")
+"""Kana whose vowel a long-vowel mark does not lengthen: the small ones and `ん`."""
+
+
+def _words(keyword: str) -> list[str]:
+    return keyword.split()
+
+
+def _each_word(keyword: str, variants: Callable[[str], Iterator[str]]) -> Iterator[str]:
+    """`variants` of each word of `keyword`, one word at a time, the other words as they are (`f*ck you`)."""
+    words = _words(keyword)
+    for index, word in enumerate(words):
+        for variant in variants(word):
+            yield " ".join([*words[:index], variant, *words[index + 1 :]])
+
+
+def _starred(word: str, positions: Collection[int], symbol: str) -> str:
+    return "".join(symbol if index in positions else char for index, char in enumerate(word))
+
+
+def _censored_word(word: str) -> Iterator[str]:
+    """Each vowel between the first and last letters starred out, all of them, or every letter between: a word of
+    MIN_CENSORED letters or more, first and last letters kept (so at least two letters are left to read)."""
+    if len(word) < MIN_CENSORED or not word.isalpha():
+        return
+    inner = range(1, len(word) - 1)
+    vowels = [index for index in inner if word[index].lower() in VOWELS]
+    chosen = [{index} for index in vowels]
+    if len(vowels) > 1:
+        chosen.append(set(vowels))
+    if len(inner) > 1 or not vowels:
+        chosen.append(set(inner))
+    for symbol in CENSOR_SYMBOLS:
+        for positions in chosen:
+            yield _starred(word, positions, symbol)
+
+
+def censored(keyword: str) -> Iterator[str]:
+    return _each_word(keyword, _censored_word)
+
+
+def _vowelless_word(word: str) -> Iterator[str]:
+    """A Latin word without the vowels after its first letter, if MIN_VOWELLESS letters or more are left."""
+    if not (word.isascii() and word.isalpha()):
+        return
+    skeleton = word[0] + "".join(char for char in word[1:] if char.lower() not in "aeiou")
+    if len(skeleton) >= MIN_VOWELLESS and skeleton != word:
+        yield skeleton
+
+
+def vowelless(keyword: str) -> Iterator[str]:
+    return _each_word(keyword, _vowelless_word)
+
+
+def _substituted(table: dict[str, tuple[str, ...]]) -> Callable[[str], Iterator[str]]:
+    """Each letter of `table` replaced by each of its stand-ins, one place at a time, then all of its places; a
+    stand-in starting with `(` not as a word's first letter, where it would be an opening bracket (`(rap`)."""
+
+    def word_variants(word: str) -> Iterator[str]:
+        for letter, stand_ins in table.items():
+            places = [index for index, char in enumerate(word) if char.lower() == letter]
+            choices = [[place] for place in places] + ([places] if len(places) > 1 else [])
+            for stand_in in stand_ins:
+                for chosen in choices:
+                    if chosen[0] == 0 and stand_in[0] == "(":
+                        continue
+                    yield "".join(stand_in if index in chosen else char for index, char in enumerate(word))
+
+    return word_variants
+
+
+def lookalikes(keyword: str) -> Iterator[str]:
+    return _each_word(keyword, _substituted(LOOKALIKES))
+
+
+def letter_pairs(keyword: str) -> Iterator[str]:
+    return _each_word(keyword, _substituted(LETTER_PAIRS))
+
+
+def stretched(keyword: str) -> Iterator[str]:
+    """A hiragana keyword with one or two long-vowel marks after one of its kana but the last (`ばーか`, `ばーーか`;
+    longer runs read as repeated, and text in katakana folds to hiragana: `バーカ`). A keyword written in katakana
+    is a loanword's spelling, where the mark is part of the word: `ラメン` does not match `ラーメン`."""
+    if not all(char in _HIRAGANA or char == _LONG_VOWEL for char in keyword):
+        return
+    for index in range(len(keyword) - 1):
+        if keyword[index] in _NOT_STRETCHED or _LONG_VOWEL in keyword[index : index + 2]:
+            continue
+        for marks in (_LONG_VOWEL, _LONG_VOWEL * 2):
+            yield keyword[: index + 1] + marks + keyword[index + 1 :]
+
+
+def _alphabet(word: str) -> str:
+    """The letters a typo of `word` may insert or put in: its script's, and its own; none for other scripts."""
+    lower = word.lower()
+    for letters, script in _ALPHABETS:
+        if all(char in script for char in lower):
+            return "".join(dict.fromkeys(letters + lower))
+    return ""
+
+
+def _typo_letters(keyword: str) -> int:
+    """Letters a word of `keyword` needs before a typo of it is read."""
+    return MIN_TYPO_PHRASE_WORD if len(_words(keyword)) > 1 else MIN_TYPO_LETTERS
+
+
+def _typos_of_word(word: str) -> Iterator[str]:
+    """Every spelling one edit away (a letter deleted, two neighbours swapped, a letter replaced or inserted); letters
+    inserted or put in are those of the word's script."""
+    if not word.isalpha():
+        return
+    alphabet = _alphabet(word)
+    lower = word.lower()
+    for index in range(len(word)):
+        yield word[:index] + word[index + 1 :]
+        if index + 1 < len(word) and lower[index] != lower[index + 1]:
+            yield word[:index] + word[index + 1] + word[index] + word[index + 2 :]
+        for letter in alphabet:
+            if letter != lower[index]:
+                yield word[:index] + letter + word[index + 1 :]
+    for index in range(len(word) + 1):
+        for letter in alphabet:
+            yield word[:index] + letter + word[index:]
+
+
+def typos(keyword: str) -> Iterator[str]:
+    """One typo in one word of _typo_letters letters or more."""
+    shortest = _typo_letters(keyword)
+    return _each_word(keyword, lambda word: _typos_of_word(word) if len(word) >= shortest else iter(()))
+
+
+class Kind(NamedTuple):
+    """One kind of variant: its name (the evasion form its matches name), whether every keyword rule reads it or
+    only those that opt in, and the extra spellings it makes of a keyword (as the policy writes it)."""
+
+    name: str
+    default: bool
+    spellings: Callable[[str], Iterator[str]]
+
+
+KINDS = (
+    Kind("censored", True, censored),
+    Kind("vowelless", False, vowelless),
+    Kind("lookalikes", True, lookalikes),
+    Kind("letter_pairs", False, letter_pairs),
+    Kind("stretched", True, stretched),
+)
+OptInVariant = Literal["vowelless", "letter_pairs"]
+"""The kinds a rule names in its `variants` to read them (the policy's type: a name it does not know is an error)."""
+OPT_IN: tuple[str, ...] = get_args(OptInVariant)
+TYPO = "typo"
+
+
+def variants(keyword: str, opted: Collection[str] = (), typo_edits: int = 0) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The extra spellings of `keyword`, each with its form: the default kinds', the opt-in kinds named in `opted`,
+    and with `typo_edits` (0 or 1) its typos. A spelling is made once, by the first kind that makes it."""
+    made = {keyword.lower()}
+    chosen = [(kind.name, kind.spellings) for kind in KINDS if kind.default or kind.name in opted]
+    if typo_edits:
+        chosen.append((TYPO, typos))
+    for name, spellings in chosen:
+        for spelling in spellings(keyword):
+            if spelling.lower() not in made:
+                made.add(spelling.lower())
+                yield spelling, (name,)
+
+
+def typo_count(keywords: Collection[str]) -> int:
+    """How many typo spellings `keywords` make at most (before duplicates are dropped), without making them."""
+    count = 0
+    for keyword in keywords:
+        for word in _words(keyword):
+            if len(word) >= _typo_letters(keyword) and word.isalpha():
+                letters, size = len(_alphabet(word)), len(word)
+                count += 2 * size - 1 + size * letters + (size + 1) * letters
+    return count
