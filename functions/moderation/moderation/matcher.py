@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
@@ -73,12 +74,18 @@ class _Target:
         self.keyword = keyword
         self.forms = forms
         self.rules: list[tuple[int, bool, bool]] = []  # (rule, its whole_word, an allowed phrase of it)
-        view = folded_view(spelling)
-        self.folded = view.text
         self.plain = spelling.isascii()
-        spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
-        self.clusters = tuple(spelling[first:last] for first, last in spans)
-        self.german = german(keyword)
+        if self.plain:  # folded one for one (most spellings: a keyword's variants are many, see variants.py)
+            self.folded, self.clusters = spelling.lower(), tuple(spelling)
+        else:
+            view = folded_view(spelling)
+            self.folded = view.text
+            spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
+            self.clusters = tuple(spelling[first:last] for first, last in spans)
+        self.german = _german(keyword)
+
+
+_german = lru_cache(maxsize=1024)(german)  # once per keyword, not once per spelling of it
 
 
 # Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.

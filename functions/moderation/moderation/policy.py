@@ -48,11 +48,11 @@ class Rule(_Model):
     """Keywords only: phrases in which a keyword's match is innocent (`特色情况` for `色情`), found with the same
     readings as the keywords; the keyword elsewhere in the text still counts."""
     variants: list[OptInVariant] | None = Field(default=None, min_length=1)
-    """Keywords only: the opt-in variant kinds to read too (docs/evasions.md): `vowelless` (`fck`), `letter_pairs`
-    (`rnurder`)."""
+    """Keywords only: opt-in keyword variants to read too (docs/evasions.md): `short_vowelless` (`fck`, `sht`),
+    `letter_pairs` (`rnurder`, `phuck`)."""
     typos: int = Field(default=0, ge=0, le=1)
-    """Keywords only: 1 reads one typo (a letter inserted, deleted, replaced, or two swapped) in each keyword word of
-    variants.MIN_TYPO_LETTERS letters or more; at most MAX_TYPO_SPELLINGS spellings per rule."""
+    """Keywords only: 1 reads one typo (a letter inserted, deleted or replaced, or two swapped, inside a word of 8
+    letters or more, or of 4 or more in a phrase of 3 words or more); at most 200,000 typo spellings per rule."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None

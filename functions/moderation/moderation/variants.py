@@ -3,7 +3,8 @@ matched as a spelling of its own (matcher.py adds it to the keyword automaton, s
 the evasion form it names in `Found.evasions`:
 
 - `censored`: letters starred out, the first and last kept (`sh*t`, `f**k`, `b*tch`, `х*й`);
-- `vowelless`: a Latin word without its vowels but the first letter (`fck`, `btch`), opt-in;
+- `vowelless`: a Latin word without its vowels but the first letter, four letters or more left (`btch`, `mthrfckr`);
+- `short_vowelless`: the same with three letters left (`fck`, `sht`), opt-in;
 - `lookalikes`: symbols that draw a letter, or a digit with a stroke (`|3itch`, `co(k`, `l3itch`);
 - `letter_pairs`: two letters that look or sound like one (`rnurder`, `vvank`, `click` for `dick`, `phuck`), opt-in;
 - `stretched`: a hiragana keyword with a long-vowel mark after a kana (`ばーか`, `バーカ` for `ばか`);
@@ -20,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from typing import Literal, NamedTuple, get_args
 
-CENSOR_SYMBOLS = ("*", "#")
-"""What stars a letter out (`@` is leetspeak for `a`, read by evasions.py)."""
+CENSOR_SYMBOLS = ("*",)
+"""What stars a letter out (`@` is leetspeak for `a`, read by evasions.py). One symbol: each more would make as many
+spellings again, and every spelling costs compile time (docs/speed.md)."""
 
 VOWELS = frozenset("aeiouáéíóúàèìòùâêîôûäëïöüåæøаеёиоуыэюяіїєαεηιουω")
 """Letters a censored spelling stars out one by one, or all together (Latin, Cyrillic, Greek)."""
@@ -29,31 +31,27 @@ VOWELS = frozenset("aeiouáéíóúàèìòùâêîôûäëïöüåæøаеёи�
 MIN_CENSORED = 3
 """Letters a word needs before a censored spelling of it is read: `a*s` is no `ass`, but `f*g` is `fag`."""
 
-MIN_VOWELLESS = 3
-"""Letters a vowel-less spelling keeps: `fck` for `fuck`; `pt` is no `puta`."""
+MIN_VOWELLESS = 4
+"""Letters a vowel-less spelling keeps to be read by default (`btch`): three-letter ones are abbreviations as often
+(`cnt`, `dvd`, `src`), read only where a rule opts in to `short_vowelless` (`fck`); two are never read."""
 
-MIN_TYPO_LETTERS = 7
+MIN_LOOKALIKE = 3
+"""Letters a word needs before a symbol may draw one of them (as for leetspeak: `o(` is no `oc`)."""
+
+MIN_TYPO_LETTERS = 8
 """Letters a word needs before one edit of it is read as a typo: shorter words are one edit from ordinary ones."""
 
+MIN_TYPO_PHRASE_WORDS = 3
 MIN_TYPO_PHRASE_WORD = 4
-"""Letters a word of a phrase needs before one edit of it is read as a typo: the phrase's other words, as written,
-keep it from being an ordinary phrase (`ignroe previous instructions`)."""
+"""In a phrase of MIN_TYPO_PHRASE_WORDS words or more, a word of MIN_TYPO_PHRASE_WORD letters or more may take the
+typo: the other words, as written, keep it from being an ordinary phrase (`ignroe previous instructions`)."""
 
-MAX_TYPO_SPELLINGS = 400_000
+MAX_TYPO_SPELLINGS = 200_000
 """Typo spellings one rule may make (about 55 per letter of each long word): each is a target of the automaton."""
 
-# Symbols (or a digit and a stroke) that draw a letter: no ordinary word holds them.
-LOOKALIKES: dict[str, tuple[str, ...]] = {
-    "b": ("|3", "l3", "i3"),
-    "c": ("(",),
-    "d": ("|)",),
-    "h": ("|-|",),
-    "k": ("|<",),
-    "m": ("|\\/|",),
-    "n": ("|\\|",),
-    "v": ("\\/",),
-    "w": ("\\/\\/",),
-}
+# Symbols (or a digit and a stroke) that draw a letter: no ordinary word holds them. The common ones only (`|-|` for
+# `h`, `|\/|` for `m` are rare): each makes a spelling per place of its letter, and every spelling costs compile time.
+LOOKALIKES: dict[str, tuple[str, ...]] = {"b": ("|3", "l3"), "c": ("(",), "d": ("|)",), "k": ("|<",)}
 LETTER_PAIRS: dict[str, tuple[str, ...]] = {"m": ("rn",), "w": ("vv",), "d": ("cl",), "f": ("ph",)}
 """Two letters for one: these make ordinary words of keywords (`click` of `dick`, `burn` of `bum`), hence opt-in."""
 
@@ -77,6 +75,12 @@ def _words(keyword: str) -> list[str]:
 
 def _each_word(keyword: str, variants: Callable[[str], Iterator[str]]) -> Iterator[str]:
     """`variants` of each word of `keyword`, one word at a time, the other words as they are (`f*ck you`)."""
+    if " " not in keyword:
+        return variants(keyword)
+    return _each_of_words(keyword, variants)
+
+
+def _each_of_words(keyword: str, variants: Callable[[str], Iterator[str]]) -> Iterator[str]:
     words = _words(keyword)
     for index, word in enumerate(words):
         for variant in variants(word):
@@ -88,15 +92,13 @@ def _starred(word: str, positions: Collection[int], symbol: str) -> str:
 
 
 def _censored_word(word: str) -> Iterator[str]:
-    """Each vowel between the first and last letters starred out, all of them, or every letter between: a word of
-    MIN_CENSORED letters or more, first and last letters kept (so at least two letters are left to read)."""
+    """Each vowel between the first and last letters starred out, or every letter between: a word of MIN_CENSORED
+    letters or more, first and last letters kept (so at least two letters are left to read)."""
     if len(word) < MIN_CENSORED or not word.isalpha():
         return
     inner = range(1, len(word) - 1)
     vowels = [index for index in inner if word[index].lower() in VOWELS]
     chosen = [{index} for index in vowels]
-    if len(vowels) > 1:
-        chosen.append(set(vowels))
     if len(inner) > 1 or not vowels:
         chosen.append(set(inner))
     for symbol in CENSOR_SYMBOLS:
@@ -108,32 +110,38 @@ def censored(keyword: str) -> Iterator[str]:
     return _each_word(keyword, _censored_word)
 
 
-def _vowelless_word(word: str) -> Iterator[str]:
-    """A Latin word without the vowels after its first letter, if MIN_VOWELLESS letters or more are left."""
+def _skeleton(word: str) -> str:
+    """A Latin word without the vowels after its first letter (`fck`), or "" if that drops nothing."""
     if not (word.isascii() and word.isalpha()):
-        return
+        return ""
     skeleton = word[0] + "".join(char for char in word[1:] if char.lower() not in "aeiou")
-    if len(skeleton) >= MIN_VOWELLESS and skeleton != word:
-        yield skeleton
+    return "" if skeleton == word else skeleton
 
 
 def vowelless(keyword: str) -> Iterator[str]:
-    return _each_word(keyword, _vowelless_word)
+    """Each word's skeleton of MIN_VOWELLESS letters or more (`btch`)."""
+    return _each_word(
+        keyword, lambda word: iter([skeleton] if len(skeleton := _skeleton(word)) >= MIN_VOWELLESS else [])
+    )
+
+
+def short_vowelless(keyword: str) -> Iterator[str]:
+    """Each word's skeleton of three letters (`fck`, `sht`)."""
+    return _each_word(keyword, lambda word: iter([skeleton] if len(skeleton := _skeleton(word)) == 3 else []))
 
 
 def _substituted(table: dict[str, tuple[str, ...]]) -> Callable[[str], Iterator[str]]:
-    """Each letter of `table` replaced by each of its stand-ins, one place at a time, then all of its places; a
-    stand-in starting with `(` not as a word's first letter, where it would be an opening bracket (`(rap`)."""
+    """Each letter of `table` replaced by each of its stand-ins, one place at a time; a stand-in starting with `(`
+    not as a word's first letter, where it would be an opening bracket (`(rap`)."""
 
     def word_variants(word: str) -> Iterator[str]:
-        for letter, stand_ins in table.items():
-            places = [index for index, char in enumerate(word) if char.lower() == letter]
-            choices = [[place] for place in places] + ([places] if len(places) > 1 else [])
-            for stand_in in stand_ins:
-                for chosen in choices:
-                    if chosen[0] == 0 and stand_in[0] == "(":
-                        continue
-                    yield "".join(stand_in if index in chosen else char for index, char in enumerate(word))
+        if len(word) < MIN_LOOKALIKE:
+            return
+        lower = word.lower()
+        for place, letter in enumerate(lower):
+            for stand_in in table.get(letter, ()):
+                if place > 0 or stand_in[0] != "(":
+                    yield word[:place] + stand_in + word[place + 1 :]
 
     return word_variants
 
@@ -170,24 +178,27 @@ def _alphabet(word: str) -> str:
 
 def _typo_letters(keyword: str) -> int:
     """Letters a word of `keyword` needs before a typo of it is read."""
-    return MIN_TYPO_PHRASE_WORD if len(_words(keyword)) > 1 else MIN_TYPO_LETTERS
+    return MIN_TYPO_PHRASE_WORD if len(_words(keyword)) >= MIN_TYPO_PHRASE_WORDS else MIN_TYPO_LETTERS
 
 
 def _typos_of_word(word: str) -> Iterator[str]:
-    """Every spelling one edit away (a letter deleted, two neighbours swapped, a letter replaced or inserted); letters
-    inserted or put in are those of the word's script."""
+    """Every spelling one edit away between the first and the last letters, which stay (a letter deleted, two
+    neighbours swapped, a letter replaced or inserted); letters inserted or put in are those of the word's script.
+    Most slips change a letter inside a word (`ignroe`, `cocaiine`); its ends make other words (`missing` of
+    `pissing`)."""
     if not word.isalpha():
         return
     alphabet = _alphabet(word)
     lower = word.lower()
-    for index in range(len(word)):
+    last = len(word) - 1
+    for index in range(1, last):
         yield word[:index] + word[index + 1 :]
-        if index + 1 < len(word) and lower[index] != lower[index + 1]:
+        if index + 1 < last and lower[index] != lower[index + 1]:
             yield word[:index] + word[index + 1] + word[index] + word[index + 2 :]
         for letter in alphabet:
             if letter != lower[index]:
                 yield word[:index] + letter + word[index + 1 :]
-    for index in range(len(word) + 1):
+    for index in range(1, last + 1):
         for letter in alphabet:
             yield word[:index] + letter + word[index:]
 
@@ -209,12 +220,13 @@ class Kind(NamedTuple):
 
 KINDS = (
     Kind("censored", True, censored),
-    Kind("vowelless", False, vowelless),
+    Kind("vowelless", True, vowelless),
+    Kind("short_vowelless", False, short_vowelless),
     Kind("lookalikes", True, lookalikes),
     Kind("letter_pairs", False, letter_pairs),
     Kind("stretched", True, stretched),
 )
-OptInVariant = Literal["vowelless", "letter_pairs"]
+OptInVariant = Literal["short_vowelless", "letter_pairs"]
 """The kinds a rule names in its `variants` to read them (the policy's type: a name it does not know is an error)."""
 OPT_IN: tuple[str, ...] = get_args(OptInVariant)
 TYPO = "typo"
@@ -240,6 +252,6 @@ def typo_count(keywords: Collection[str]) -> int:
     for keyword in keywords:
         for word in _words(keyword):
             if len(word) >= _typo_letters(keyword) and word.isalpha():
-                letters, size = len(_alphabet(word)), len(word)
-                count += 2 * size - 1 + size * letters + (size + 1) * letters
+                letters, inner = len(_alphabet(word)), len(word) - 2
+                count += 2 * inner - 1 + inner * letters + (inner + 1) * letters
     return count
