@@ -5,6 +5,8 @@ rule, the opt-in options validated, and the number of spellings a policy compile
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +38,6 @@ def matched(keywords: list[str], text: str, whole_word: bool = True, **rule: Any
         ("shit", "oh sh*t, again", "sh*t"),
         ("fuck", "f*ck you", "f*ck"),
         ("fuck", "what the f**k", "f**k"),
-        ("fuck", "f#ck", "f#ck"),
         ("fuck you", "F*CK YOU!", "F*CK YOU"),
         ("fuck you", "fuck y*u", "fuck y*u"),
         ("bitch", "b*tch", "b*tch"),
@@ -65,7 +66,8 @@ def test_letters_spelled_apart_by_asterisks_are_still_read() -> None:
     assert matched(["shit"], "sh*t s*h*i*t") == [("sh*t", ("censored",)), ("s*h*i*t", ("separated",))]
 
 
-def test_a_short_word_is_not_censored() -> None:
+def test_a_short_word_is_not_censored_and_one_symbol_stars() -> None:
+    assert matched(["fuck"], "f#ck") == []  # `#` would double the spellings for little
     assert "a*" not in [spelling for spelling, _ in variants.variants("as")]
     assert variants.MIN_CENSORED == 3
     assert matched(["fag"], "f*g") == [("f*g", ("censored",))]
@@ -82,11 +84,16 @@ def test_a_short_word_is_not_censored() -> None:
         ("cock", "co(k", "co(k"),
         ("dick", "|)ick", "|)ick"),
         ("kill", "|<ill them", "|<ill"),
-        ("murder", "|\\/|urder", "|\\/|urder"),
+        ("bastard", "|3astard", "|3astard"),
     ],
 )
 def test_symbols_that_draw_a_letter_are_caught(keyword: str, text: str, evaded: str) -> None:
     assert matched([keyword], text) == [(evaded, ("lookalikes",))]
+
+
+def test_a_short_word_draws_no_symbol() -> None:
+    assert "o(" not in [spelling for spelling, _ in variants.variants("oc")]
+    assert variants.MIN_LOOKALIKE == 3
 
 
 def test_an_opening_bracket_is_no_first_letter() -> None:
@@ -95,7 +102,26 @@ def test_an_opening_bracket_is_no_first_letter() -> None:
     assert matched(["cocaine"], "co(aine") == [("co(aine", ("lookalikes",))]
 
 
-# --- letter pairs and vowel-less spellings (opt-in) ---------------------------------------------------------------
+# --- vowel-less spellings: four letters or more on by default, three opt-in ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text"), [("bitch", "btch"), ("motherfucker", "mthrfckr"), ("pussy", "pssy"), ("fuck you", "fck you")]
+)
+def test_a_vowelless_spelling_of_four_letters_or_more_is_caught(keyword: str, text: str) -> None:
+    expected = "fck you" if keyword == "fuck you" else text
+    forms = ("short_vowelless",) if keyword == "fuck you" else ("vowelless",)
+    assert matched([keyword], text, variants=["short_vowelless"]) == [(expected, forms)]
+
+
+def test_a_vowelless_spelling_keeps_the_first_letter_and_latin_only() -> None:
+    assert matched(["puta"], "pt", variants=["short_vowelless"]) == []
+    assert matched(["anal"], "anl", variants=["short_vowelless"]) == [("anl", ("short_vowelless",))]
+    assert matched(["bitch"], "itch") == []
+    assert list(variants.vowelless("хуйло")) == []  # Latin only: vowel-less words are ordinary in other scripts
+
+
+# --- letter pairs and three-letter vowel-less spellings (opt-in) ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -105,9 +131,9 @@ def test_an_opening_bracket_is_no_first_letter() -> None:
         ("letter_pairs", "fuck", "phuck"),
         ("letter_pairs", "wank", "vvank"),
         ("letter_pairs", "dick", "click"),  # why it is opt-in: an ordinary word
-        ("vowelless", "fuck", "fck"),
-        ("vowelless", "bitch", "btch"),
-        ("vowelless", "motherfucker", "mthrfckr"),
+        ("short_vowelless", "fuck", "fck"),
+        ("short_vowelless", "shit", "sht"),
+        ("short_vowelless", "cunt", "cnt"),  # why it is opt-in: an abbreviation (count)
     ],
 )
 def test_an_opt_in_kind_is_read_only_where_the_rule_asks(kind: str, keyword: str, text: str) -> None:
@@ -115,22 +141,16 @@ def test_an_opt_in_kind_is_read_only_where_the_rule_asks(kind: str, keyword: str
     assert matched([keyword], text, variants=[kind]) == [(text, (kind,))]
 
 
-def test_a_vowelless_spelling_keeps_three_letters_and_the_first() -> None:
-    assert matched(["puta"], "pt", variants=["vowelless"]) == []
-    assert matched(["anal"], "anl", variants=["vowelless"]) == [("anl", ("vowelless",))]
-    assert list(variants.vowelless("хуй")) == []  # Latin only: vowel-less words are ordinary in other scripts
-
-
 def test_opt_in_kinds_are_exactly_the_kinds_not_on_by_default() -> None:
     assert set(variants.OPT_IN) == {kind.name for kind in variants.KINDS if not kind.default}
 
 
 def test_an_unknown_variant_kind_is_refused() -> None:
-    with pytest.raises(ValidationError, match="vowelless"):
-        policy({"keywords": ["x"], "variants": ["vowels"]})
+    with pytest.raises(ValidationError, match="short_vowelless"):
+        policy({"keywords": ["x"], "variants": ["vowelless"]})  # on by default: not an option
 
 
-@pytest.mark.parametrize("option", [{"variants": ["vowelless"]}, {"typos": 1}])
+@pytest.mark.parametrize("option", [{"variants": ["letter_pairs"]}, {"typos": 1}])
 def test_variant_options_apply_to_keyword_rules_only(option: dict[str, Any]) -> None:
     name = next(iter(option))
     with pytest.raises(ValidationError, match=f"{name} applies to keywords only"):
@@ -163,10 +183,10 @@ def test_a_katakana_keyword_is_not_stretched_and_a_keyword_s_own_mark_is_needed(
 @pytest.mark.parametrize(
     ("keyword", "text"),
     [
-        ("cocaine", "cocaxine"),  # inserted
-        ("cocaine", "cocane"),  # deleted
-        ("cocaine", "cocaime"),  # replaced
-        ("cocaine", "cocanie"),  # swapped
+        ("marijuana", "marijuxana"),  # inserted
+        ("marijuana", "marjuana"),  # deleted
+        ("marijuana", "marihuana"),  # replaced
+        ("marijuana", "mraijuana"),  # swapped
         ("ignore previous instructions", "ignroe previous instructions"),  # a phrase's word of 4 letters or more
         ("наркотики", "наркотеки"),  # the letters of the keyword's script
     ],
@@ -180,7 +200,11 @@ def test_one_typo_is_read_where_the_rule_asks(keyword: str, text: str) -> None:
     ("keyword", "text"),
     [
         ("heroin", "heroic"),  # fewer than MIN_TYPO_LETTERS letters: one edit reaches ordinary words
-        ("cocaine", "cocazime"),  # two edits
+        ("pissing", "missing"),
+        ("marijuana", "narijuana"),  # the first and last letters stay
+        ("marijuana", "marijuanx"),
+        ("marijuana", "maxijuama"),  # two edits
+        ("double dong", "double long"),  # a phrase of two words is no anchor
         ("ignore previous instructions", "ignroe previos instructions"),  # one typo in the whole phrase
     ],
 )
@@ -205,11 +229,12 @@ def test_a_rule_whose_typos_would_be_too_many_is_refused() -> None:
 
 
 def test_typo_count_bounds_the_spellings_made() -> None:
-    for keyword in ("cocaine", "motherfucker", "ignore previous instructions", "наркотики"):
+    for keyword in ("marijuana", "motherfucker", "ignore previous instructions", "наркотики"):
         made = [spelling for spelling, forms in variants.variants(keyword, typo_edits=1) if forms == ("typo",)]
         assert 0 < len(made) <= variants.typo_count([keyword])
-    # about 55 per letter of a Latin word: 26 letters to insert at each place, 25 to put in
-    assert variants.typo_count(["cocaine"]) == 2 * 7 - 1 + 7 * 26 + 8 * 26
+    # about 55 per letter of a Latin word: 26 letters to insert at each inner place, 25 to put in
+    assert variants.typo_count(["marijuana"]) == 2 * 7 - 1 + 7 * 26 + 8 * 26
+    assert variants.typo_count(["cocaine"]) == 0  # too short
 
 
 def test_default_kinds_make_a_few_spellings_per_keyword() -> None:
@@ -227,3 +252,18 @@ def test_a_keyword_is_never_its_own_variant() -> None:
         assert keyword.lower() not in {
             spelling.lower() for spelling, _ in variants.variants(keyword, variants.OPT_IN, 1)
         }
+
+
+def test_each_kind_and_option_is_documented() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    evasions = (docs / "evasions.md").read_text(encoding="utf-8")
+    rules = (docs / "moderation-policy.md").read_text(encoding="utf-8")
+    for name in [kind.name for kind in variants.KINDS] + [variants.TYPO]:
+        assert f"`{name}`" in evasions, name
+    for option in ("`typos`", "`variants`", *(f"`{name}`" for name in variants.OPT_IN)):
+        assert option in rules, option
+    assert f"{variants.MAX_TYPO_SPELLINGS:,}" in rules
+    schema = json.loads((docs.parent / "schemas" / "moderation-policy.schema.json").read_text(encoding="utf-8"))
+    typos = schema["$defs"]["Rule"]["properties"]["typos"]["description"]  # what editors show
+    assert f"{variants.MAX_TYPO_SPELLINGS:,}" in typos
+    assert f"{variants.MIN_TYPO_LETTERS} letters" in " ".join(typos.split())
