@@ -61,6 +61,13 @@ def test_a_censored_spelling_keeps_the_first_and_last_letters(keyword: str, text
     assert matched([keyword], text) == []
 
 
+def test_a_variant_is_read_as_written_without_other_readings_on_top() -> None:
+    """Leetspeak, letters spelled apart or repeated are not read into a variant: each reading on top of every variant
+    would cost compile time (the evasion checks' automaton) and precision (measured: `s h t`, `b t c h`)."""
+    assert matched(["shit"], "$h*t") == []
+    assert matched(["bitch"], "b t c h") == []
+
+
 def test_letters_spelled_apart_by_asterisks_are_still_read() -> None:
     assert matched(["shit"], "s*h*i*t") == [("s*h*i*t", ("separated",))]
     assert matched(["shit"], "sh*t s*h*i*t") == [("sh*t", ("censored",)), ("s*h*i*t", ("separated",))]
@@ -82,13 +89,16 @@ def test_a_short_word_is_not_censored_and_one_symbol_stars() -> None:
         ("bitch", "you |3itch", "|3itch"),
         ("bitch", "l3itch", "l3itch"),
         ("cock", "co(k", "co(k"),
-        ("dick", "|)ick", "|)ick"),
-        ("kill", "|<ill them", "|<ill"),
         ("bastard", "|3astard", "|3astard"),
     ],
 )
 def test_symbols_that_draw_a_letter_are_caught(keyword: str, text: str, evaded: str) -> None:
     assert matched([keyword], text) == [(evaded, ("lookalikes",))]
+
+
+@pytest.mark.parametrize(("keyword", "text"), [("dick", "|)ick"), ("kill", "|<ill"), ("murder", "|\\/|urder")])
+def test_rarer_drawings_are_not_read(keyword: str, text: str) -> None:
+    assert matched([keyword], text) == []
 
 
 def test_a_short_word_draws_no_symbol() -> None:
@@ -167,8 +177,9 @@ def test_a_stretched_vowel_in_a_hiragana_keyword_is_caught(text: str) -> None:
     assert "stretched" in found[0][1]
 
 
-def test_a_longer_stretch_reads_as_repeated() -> None:
-    assert matched(["ばか"], "ばーーーか", whole_word=False) == [("ばーーーか", ("repeated", "stretched"))]
+def test_up_to_three_marks_are_read() -> None:
+    assert matched(["ばか"], "ばーーーか", whole_word=False) == [("ばーーーか", ("stretched",))]
+    assert matched(["ばか"], "ばーーーーか", whole_word=False) == []
 
 
 def test_a_katakana_keyword_is_not_stretched_and_a_keyword_s_own_mark_is_needed() -> None:
@@ -238,12 +249,16 @@ def test_typo_count_bounds_the_spellings_made() -> None:
 
 
 def test_default_kinds_make_a_few_spellings_per_keyword() -> None:
-    """Without opt-in kinds, a keyword gains tens of spellings, not hundreds: censored (two symbols, one or all
-    vowels, or every inner letter), symbol look-alikes per letter place, stretched kana per kana."""
-    for keyword in ("motherfucker", "ignore previous instructions", "cocksucker", "ばかやろう"):
+    """Without opt-in kinds, a word gains a few spellings (each costs compile time): censored twice (its first vowel,
+    every inner letter), vowel-less once, a symbol per `b` (two) or `c`; stretched kana three per kana but the last."""
+    for keyword, most in [
+        ("motherfucker", 4),
+        ("cocksucker", 7),
+        ("ignore previous instructions", 14),
+        ("ばかやろう", 12),
+    ]:
         made = list(variants.variants(keyword))
-        letters = len(keyword.replace(" ", ""))
-        assert len(made) <= 8 * letters
+        assert 0 < len(made) <= most, made
         assert len({spelling.lower() for spelling, _ in made}) == len(made)  # each once
 
 

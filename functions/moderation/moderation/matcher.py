@@ -35,7 +35,7 @@ from moderation.outcome import Stage
 from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
 from moderation.user_regex import compile_regex
-from moderation.variants import variants
+from moderation.variants import VARIANT_FORMS, variants
 
 if TYPE_CHECKING:
     from moderation.user_regex import UserRegex
@@ -150,6 +150,8 @@ class StageMatcher:
         self._automaton = AhoCorasick(self._folded) if targets else None
         by_coarse: dict[str, list[int]] = {}
         for number, folded in enumerate(self._folded):
+            if not VARIANT_FORMS.isdisjoint(self._targets[number].forms):
+                continue  # a variant is read as written: readings on top of it would cost compile time, and precision
             for spelling in dict.fromkeys((folded, folded.replace(" ", ""))):
                 stand_in = coarse(spelling)
                 if len(stand_in) >= 2:  # one character would make every letter a candidate

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from typing import Literal, NamedTuple, get_args
 
-CENSOR_SYMBOLS = ("*",)
-"""What stars a letter out (`@` is leetspeak for `a`, read by evasions.py). One symbol: each more would make as many
-spellings again, and every spelling costs compile time (docs/speed.md)."""
+CENSOR = "*"
+"""What stars a letter out (`@` is leetspeak for `a`, read by evasions.py). One symbol: each more (`#`) would make as
+many spellings again, and every spelling costs compile time."""
 
 VOWELS = frozenset("aeiouáéíóúàèìòùâêîôûäëïöüåæøаеёиоуыэюяіїєαεηιουω")
 """Letters a censored spelling stars out one by one, or all together (Latin, Cyrillic, Greek)."""
@@ -49,9 +49,10 @@ typo: the other words, as written, keep it from being an ordinary phrase (`ignro
 MAX_TYPO_SPELLINGS = 200_000
 """Typo spellings one rule may make (about 55 per letter of each long word): each is a target of the automaton."""
 
-# Symbols (or a digit and a stroke) that draw a letter: no ordinary word holds them. The common ones only (`|-|` for
-# `h`, `|\/|` for `m` are rare): each makes a spelling per place of its letter, and every spelling costs compile time.
-LOOKALIKES: dict[str, tuple[str, ...]] = {"b": ("|3", "l3"), "c": ("(",), "d": ("|)",), "k": ("|<",)}
+# Symbols (or a digit and a stroke) that draw a letter: no ordinary word holds them. The common ones only (`|)` for
+# `d`, `|<` for `k`, `|-|` for `h` are rarer): each makes a spelling per place of its letter, and every spelling
+# costs compile time.
+LOOKALIKES: dict[str, tuple[str, ...]] = {"b": ("|3", "l3"), "c": ("(",)}
 LETTER_PAIRS: dict[str, tuple[str, ...]] = {"m": ("rn",), "w": ("vv",), "d": ("cl",), "f": ("ph",)}
 """Two letters for one: these make ordinary words of keywords (`click` of `dick`, `burn` of `bum`), hence opt-in."""
 
@@ -87,23 +88,18 @@ def _each_of_words(keyword: str, variants: Callable[[str], Iterator[str]]) -> It
             yield " ".join([*words[:index], variant, *words[index + 1 :]])
 
 
-def _starred(word: str, positions: Collection[int], symbol: str) -> str:
-    return "".join(symbol if index in positions else char for index, char in enumerate(word))
-
-
 def _censored_word(word: str) -> Iterator[str]:
-    """Each vowel between the first and last letters starred out, or every letter between: a word of MIN_CENSORED
-    letters or more, first and last letters kept (so at least two letters are left to read)."""
-    if len(word) < MIN_CENSORED or not word.isalpha():
-        return
-    inner = range(1, len(word) - 1)
-    vowels = [index for index in inner if word[index].lower() in VOWELS]
-    chosen = [{index} for index in vowels]
-    if len(inner) > 1 or not vowels:
-        chosen.append(set(inner))
-    for symbol in CENSOR_SYMBOLS:
-        for positions in chosen:
-            yield _starred(word, positions, symbol)
+    """The first vowel after the first letter starred out (`f*ck`, `b*tch`), or every letter between the first and
+    the last (`f**k`): a word of MIN_CENSORED letters or more, whose first and last letters are kept (so at least
+    two letters are left to read). Other vowels are not starred alone (`motherf*cker`): each would be one more
+    spelling of every keyword to compile."""
+    if len(word) < MIN_CENSORED or not word.isalpha() or VOWELS.isdisjoint(word.lower()):
+        return  # a word of an alphabet with vowels (Latin, Cyrillic, Greek): kana and ideographs are not starred
+    last = len(word) - 1
+    vowel = next((index for index in range(1, last) if word[index].lower() in VOWELS), 0)
+    if vowel:
+        yield word[:vowel] + CENSOR + word[vowel + 1 :]
+    yield word[0] + CENSOR * (last - 1) + word[last]
 
 
 def censored(keyword: str) -> Iterator[str]:
@@ -155,15 +151,15 @@ def letter_pairs(keyword: str) -> Iterator[str]:
 
 
 def stretched(keyword: str) -> Iterator[str]:
-    """A hiragana keyword with one or two long-vowel marks after one of its kana but the last (`ばーか`, `ばーーか`;
-    longer runs read as repeated, and text in katakana folds to hiragana: `バーカ`). A keyword written in katakana
+    """A hiragana keyword with one to three long-vowel marks after one of its kana but the last (`ばーか`, `ばーーか`;
+    text in katakana folds to hiragana: `バーカ`). A keyword written in katakana
     is a loanword's spelling, where the mark is part of the word: `ラメン` does not match `ラーメン`."""
     if not all(char in _HIRAGANA or char == _LONG_VOWEL for char in keyword):
         return
     for index in range(len(keyword) - 1):
         if keyword[index] in _NOT_STRETCHED or _LONG_VOWEL in keyword[index : index + 2]:
             continue
-        for marks in (_LONG_VOWEL, _LONG_VOWEL * 2):
+        for marks in (_LONG_VOWEL, _LONG_VOWEL * 2, _LONG_VOWEL * 3):
             yield keyword[: index + 1] + marks + keyword[index + 1 :]
 
 
@@ -230,20 +226,22 @@ OptInVariant = Literal["short_vowelless", "letter_pairs"]
 """The kinds a rule names in its `variants` to read them (the policy's type: a name it does not know is an error)."""
 OPT_IN: tuple[str, ...] = get_args(OptInVariant)
 TYPO = "typo"
+VARIANT_FORMS = frozenset([*(kind.name for kind in KINDS), TYPO])
 
 
 def variants(keyword: str, opted: Collection[str] = (), typo_edits: int = 0) -> Iterator[tuple[str, tuple[str, ...]]]:
     """The extra spellings of `keyword`, each with its form: the default kinds', the opt-in kinds named in `opted`,
     and with `typo_edits` (0 or 1) its typos. A spelling is made once, by the first kind that makes it."""
-    made = {keyword.lower()}
+    made = {keyword}  # every spelling keeps the keyword's letter case: compared as they are
     chosen = [(kind.name, kind.spellings) for kind in KINDS if kind.default or kind.name in opted]
     if typo_edits:
         chosen.append((TYPO, typos))
     for name, spellings in chosen:
+        forms = (name,)
         for spelling in spellings(keyword):
-            if spelling.lower() not in made:
-                made.add(spelling.lower())
-                yield spelling, (name,)
+            if spelling not in made:
+                made.add(spelling)
+                yield spelling, forms
 
 
 def typo_count(keywords: Collection[str]) -> int:
