@@ -44,13 +44,13 @@ def keyword_rules(keywords: dict[str, list[str]]) -> list[KeywordRule]:
 
 
 VARIANTS_VARIABLE = "PRECISION_VARIANTS"
-"""Opt-in keyword variants every rule reads, comma-separated (`vowelless,letter_pairs`); none if unset."""
+"""Opt-in keyword variants every rule reads, comma-separated (`short_vowelless,letter_pairs`); none if unset."""
 TYPOS_VARIABLE = "PRECISION_TYPOS"
 """`1`: every whole-word rule reads typos (`typos: 1`); unset or `0`: none, as by default."""
 
 
 def rule_options(environment: Mapping[str, str]) -> dict[str, Any]:
-    """The opt-in options the environment asks every rule for (whole-word rules only for typos: see rule_document)."""
+    """The opt-in options the environment asks every rule for (typos: whole-word rules only, see policy_document)."""
     options: dict[str, Any] = {}
     chosen = [name.strip() for name in environment.get(VARIANTS_VARIABLE, "").split(",") if name.strip()]
     if chosen:
