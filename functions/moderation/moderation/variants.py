@@ -2,16 +2,18 @@
 matched as a spelling of its own (matcher.py adds it to the keyword automaton, so a text costs nothing more), with
 the evasion form it names in `Found.evasions`:
 
-- `censored`: letters starred out, the first and last kept (`sh*t`, `f**k`, `b*tch`, `х*й`);
+- `censored`: the first vowel or every inner letter starred out (`sh*t`, `f**k`, `b*tch`, `х*й`);
 - `vowelless`: a Latin word without its vowels but the first letter, four letters or more left (`btch`, `mthrfckr`);
 - `short_vowelless`: the same with three letters left (`fck`, `sht`), opt-in;
-- `lookalikes`: symbols that draw a letter, or a digit with a stroke (`|3itch`, `co(k`, `l3itch`);
+- `lookalikes`: symbols that draw a letter, or a digit and a stroke (`|3itch`, `l3itch`, `co(k`);
 - `letter_pairs`: two letters that look or sound like one (`rnurder`, `vvank`, `click` for `dick`, `phuck`), opt-in;
-- `stretched`: a hiragana keyword with a long-vowel mark after a kana (`ばーか`, `バーカ` for `ばか`);
-- `typo`: one edit (a letter inserted, deleted, replaced, or two swapped) in a long word, opt-in per rule with
-  `typos` (`cocaiine`, `ignroe previous instructions`).
+- `stretched`: a hiragana keyword with long-vowel marks after a kana (`ばーか`, `バーカ` for `ばか`);
+- `typo`: one edit (a letter inserted, deleted, replaced, or two swapped) inside a long word, opt-in per rule with
+  `typos` (`marjuana`, `ignroe previous instructions`).
 
-Each kind's precision rule is in its function; docs/evasions.md has the measured cost of each on real text.
+Each kind's precision rule is in its function; docs/evasions.md has the measured cost of each on real text. A
+variant is read as written: matcher.py keeps variants out of the evasion checks (no leetspeak or letters spelled
+apart on top of them), which would cost compile time and precision.
 """
 
 # ruff: noqa: RUF001, RUF002 - kana and Cyrillic letters are what some variants are about
@@ -26,7 +28,7 @@ CENSOR = "*"
 many spellings again, and every spelling costs compile time."""
 
 VOWELS = frozenset("aeiouáéíóúàèìòùâêîôûäëïöüåæøаеёиоуыэюяіїєαεηιουω")
-"""Letters a censored spelling stars out one by one, or all together (Latin, Cyrillic, Greek)."""
+"""Vowels of the alphabets a censored spelling is made in (Latin, Cyrillic, Greek): the first inner one is starred."""
 
 MIN_CENSORED = 3
 """Letters a word needs before a censored spelling of it is read: `a*s` is no `ass`, but `f*g` is `fag`."""
@@ -152,8 +154,8 @@ def letter_pairs(keyword: str) -> Iterator[str]:
 
 def stretched(keyword: str) -> Iterator[str]:
     """A hiragana keyword with one to three long-vowel marks after one of its kana but the last (`ばーか`, `ばーーか`;
-    text in katakana folds to hiragana: `バーカ`). A keyword written in katakana
-    is a loanword's spelling, where the mark is part of the word: `ラメン` does not match `ラーメン`."""
+    text in katakana folds to hiragana: `バーカ`). A keyword written in katakana is a loanword's spelling, where the
+    mark is part of the word: `ラメン` does not match `ラーメン`."""
     if not all(char in _HIRAGANA or char == _LONG_VOWEL for char in keyword):
         return
     for index in range(len(keyword) - 1):
@@ -180,7 +182,7 @@ def _typo_letters(keyword: str) -> int:
 def _typos_of_word(word: str) -> Iterator[str]:
     """Every spelling one edit away between the first and the last letters, which stay (a letter deleted, two
     neighbours swapped, a letter replaced or inserted); letters inserted or put in are those of the word's script.
-    Most slips change a letter inside a word (`ignroe`, `cocaiine`); its ends make other words (`missing` of
+    Most slips change a letter inside a word (`ignroe`, `marjuana`); changed ends make other words (`missing` of
     `pissing`)."""
     if not word.isalpha():
         return
