@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -18,12 +19,14 @@ PROCESSES = 2
 def main() -> int:
     began = time.perf_counter()
     keywords = keyword_lists.merged_keywords()
-    document = corpus.policy_document(keywords)
-    policy = corpus.policy(keywords)
+    options = corpus.rule_options(os.environ)
+    document = corpus.policy_document(keywords, options)
+    policy = corpus.policy(keywords, options)
     rules = policy.default.input.rules if policy.default.input else []
     items = texts.all_items()
     print(
-        f"{sum(map(len, keywords.values())):,} keywords in {len(keywords)} languages; {len(items):,} items "
+        f"{sum(map(len, keywords.values())):,} keywords in {len(keywords)} languages; {len(items):,} items; "
+        f"opt-in options on every rule: {options or 'none'} "
         f"({time.perf_counter() - began:.0f} s)",
         flush=True,
     )

@@ -52,9 +52,7 @@ class KeywordFinder:
         if matcher is None:
             whole = self._rules[rule]
             keywords = (whole.keywords or [])[part[0] : part[1]]
-            one = Rule(
-                id=whole.id, category=whole.category, action="block", keywords=keywords, whole_word=whole.whole_word
-            )
+            one = whole.model_copy(update={"keywords": keywords})  # its options too (transliterate, variants, typos)
             matcher = self._matchers[(rule, *part)] = StageMatcher([one])
         return any((found.start, found.end) == span for found in matcher.find(text))
 

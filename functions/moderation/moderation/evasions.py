@@ -702,6 +702,9 @@ class Reading:
             deleted += _alike_gaps(folded, [separator.start() - 1 for separator in found])
         self._spelled_apart = deleted
         self._inside_words = _inside_words(folded)
+        if self._inside_words and deleted:  # what the letters spelled apart took is theirs (`s*h*i*t`)
+            spelled_apart = set(deleted)
+            self._inside_words = [position for position in self._inside_words if position not in spelled_apart]
         if self._inside_words:
             deleted = sorted({*deleted, *self._inside_words})
         self.joined = _without(folded, deleted)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
@@ -45,6 +46,7 @@ from moderation.pii import PiiFinder, PiiType
 from moderation.policy import ModerationPolicy, Rule, StagePolicy
 from moderation.transliterate import TRANSLITERATED, Skeletons, arabic_skeletons, latin_spellings
 from moderation.user_regex import compile_regex
+from moderation.variants import VARIANT_FORMS, variants
 
 if TYPE_CHECKING:
     from moderation.user_regex import UserRegex
@@ -83,17 +85,25 @@ class _Target:
         self.keyword = keyword
         self.forms = forms
         self.rules: list[tuple[int, bool, bool]] = []  # (rule, its whole_word, an allowed phrase of it)
-        view = folded_view(spelling)
-        self.folded = view.text
         self.plain = spelling.isascii()
-        spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
-        self.clusters = tuple(spelling[first:last] for first, last in spans)
-        self.german = german(keyword)
-        own = self.folded if spelling == keyword else fold(keyword)  # the keyword's own letters, not a spelling's
+        if self.plain:  # folded one for one (most spellings: a keyword's variants are many, see variants.py)
+            self.folded, self.clusters = spelling.lower(), tuple(spelling)
+        else:
+            view = folded_view(spelling)
+            self.folded = view.text
+            spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
+            self.clusters = tuple(spelling[first:last] for first, last in spans)
+        self.german = _german(keyword)
+        own = self.folded if spelling == keyword else _fold(keyword)  # the keyword's own letters, not a spelling's
         self.letters = len(own.replace(" ", ""))
         # One or two letters (not ideographs or kana, each a word or syllable): only as written, case aside, since
         # any reading of them is some other language's word or a flag (`nooo` is no `no`, 🇳🇴 is Norway's flag).
         self.short = self.letters < MIN_READ and not spaceless(own)
+
+
+# Once per keyword, not once per spelling of it.
+_german = lru_cache(maxsize=1024)(german)
+_fold = lru_cache(maxsize=1024)(fold)
 
 
 # Standard substitutes of letters a keyboard may lack: each a spelling of its own, with the form it names.
@@ -148,7 +158,12 @@ class StageMatcher:
             phrases = [(keyword, False) for keyword in rule.keywords or ()]
             phrases += [(phrase, True) for phrase in rule.allow or ()]
             for phrase, allowed in phrases:
-                for spelling, forms in _spellings(phrase, rule.transliterate):
+                # The keyword's variants (variants.py: `sh*t`, `ばーか`, typos if the rule asks) are spellings too.
+                spellings = [
+                    *_spellings(phrase, rule.transliterate),
+                    *variants(phrase, rule.variants or (), rule.typos),
+                ]
+                for spelling, forms in spellings:
                     key = _exact(spelling)
                     if key not in targets:
                         targets[key] = _Target(phrase, spelling, forms)
@@ -169,6 +184,8 @@ class StageMatcher:
         self._automaton = AhoCorasick(self._folded) if targets else None
         by_coarse: dict[str, list[int]] = {}
         for number, folded in enumerate(self._folded):
+            if not VARIANT_FORMS.isdisjoint(self._targets[number].forms):
+                continue  # a variant is read as written: readings on top of it would cost compile time, and precision
             for spelling in dict.fromkeys((folded, folded.replace(" ", ""))):
                 stand_in = coarse(spelling)
                 if len(stand_in) >= 2:  # one character would make every letter a candidate

@@ -19,6 +19,7 @@ from moderation.normalize import fold
 from moderation.outcome import Stage
 from moderation.pii import DEFAULT_REPLACEMENTS, PiiType
 from moderation.user_regex import compile_regex
+from moderation.variants import MAX_TYPO_SPELLINGS, OptInVariant, typo_count
 
 BUNDLED_POLICY = Path(__file__).with_name("policy.json")
 
@@ -49,6 +50,12 @@ class Rule(_Model):
     transliterate: bool | None = None
     """Keywords only: also match the Latin spellings of keywords in Cyrillic, Greek, Devanagari, Arabic or kana
     (docs/evasions.md#other-alphabets): by default (null) the precise ones, true for all, false for none."""
+    variants: list[OptInVariant] | None = Field(default=None, min_length=1)
+    """Keywords only: opt-in keyword variants to read too (docs/evasions.md): `short_vowelless` (`fck`, `sht`),
+    `letter_pairs` (`rnurder`, `phuck`)."""
+    typos: int = Field(default=0, ge=0, le=1)
+    """Keywords only: 1 reads one typo (a letter inserted, deleted or replaced, or two swapped, inside a word of 8
+    letters or more, or of 4 or more in a phrase of 3 words or more); at most 200,000 typo spellings per rule."""
     regex: str | None = None
     pii: list[PiiType] | None = Field(default=None, min_length=1)
     replacement: str | None = None
@@ -78,10 +85,21 @@ class Rule(_Model):
             raise ValueError(f"a rule needs exactly one of keywords, regex, pii (found {len(matchers)})")
         if self.whole_word and self.keywords is None:
             raise ValueError("whole_word applies to keywords only")
-        if self.allow is not None and self.keywords is None:
-            raise ValueError("allow applies to keywords only")
-        if self.transliterate is not None and self.keywords is None:
-            raise ValueError("transliterate applies to keywords only")
+        given = {
+            "allow": self.allow is not None,
+            "transliterate": self.transliterate is not None,
+            "variants": self.variants is not None,
+            "typos": self.typos != 0,
+        }
+        for option in [option for option, present in given.items() if present and self.keywords is None]:
+            raise ValueError(f"{option} applies to keywords only")
+        if self.typos:
+            spellings = typo_count([*(self.keywords or ()), *(self.allow or ())])
+            if spellings > MAX_TYPO_SPELLINGS:
+                raise ValueError(
+                    f"typos: the keywords make {spellings:,} typo spellings, more than {MAX_TYPO_SPELLINGS:,}; "
+                    "split the rule, or keep typos for the keywords that need them"
+                )
         if self.action == "block" and self.replacement is not None:
             raise ValueError("replacement applies to mask rules only")
         if self.action == "mask" and self.preset_response is not None:
