@@ -22,6 +22,7 @@ def found(example: Example) -> list[tuple[str, ...]]:
         "action": "block",
         "whole_word": example.whole_word,
         "keywords": [example.keyword],
+        **dict(example.options),
     }
     stage = CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": [rule]}}})).stage(
         "app", "input"

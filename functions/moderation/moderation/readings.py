@@ -13,11 +13,12 @@ from typing import NamedTuple
 
 
 class Example(NamedTuple):
-    """`text` against a rule with the one keyword `keyword` (whole word or not)."""
+    """`text` against a rule with the one keyword `keyword` (whole word or not, and the rule's `options`)."""
 
     keyword: str
     text: str
     whole_word: bool = True
+    options: tuple[tuple[str, object], ...] = ()
 
 
 class ReadingSpec(NamedTuple):
@@ -151,6 +152,57 @@ READINGS: tuple[ReadingSpec, ...] = (
         "a rule's transliterate: true for all",
         (Example("हथियार", "mujhe hathiyar do"), Example("مخدرات", "fi mo5adarat hon")),
         (Example("сука", "saya suka makan nasi"),),
+    ),
+    ReadingSpec(
+        "censored",
+        "letters starred out (variants.py)",
+        "only with `*`, the first letter kept: the first vowel or all inner letters",
+        (Example("shit", "sh*t"), Example("fuck", "f*ck you"), Example("fuck", "f**k")),
+    ),
+    ReadingSpec(
+        "vowelless",
+        "the keyword without its vowels, 4+ letters left",
+        "3 letters left is opt-in (short_vowelless): `and`, `cnt`, `dvd` are words or codes",
+        (Example("bitch", "btch"),),
+    ),
+    ReadingSpec(
+        "short_vowelless",
+        "the keyword without its vowels, 3 letters left (a rule's variants: [short_vowelless])",
+        "opt-in: +0.18% of innocent items flagged on real text",
+        (Example("fuck", "fck", options=(("variants", ["short_vowelless"]),)),),
+        (Example("fuck", "fck"),),
+    ),
+    ReadingSpec(
+        "lookalikes",
+        "symbols for b and c (`|3`, `l3`, `(`), in keywords of 3+ letters",
+        "`(` never first",
+        (Example("bitch", "|3itch"),),
+    ),
+    ReadingSpec(
+        "letter_pairs",
+        "two letters for one: rn for m, vv for w, cl for d, ph for f (a rule's variants: [letter_pairs])",
+        "opt-in: every such match is an ordinary word somewhere (`click`, `burn`)",
+        (Example("murder", "rnurder", options=(("variants", ["letter_pairs"]),)),),
+        (Example("dick", "click"),),
+    ),
+    ReadingSpec(
+        "stretched",
+        "a kana vowel stretched with ー, 〜 or ～ (hiragana keywords)",
+        "",
+        (Example("ばか", "ばーか", whole_word=False), Example("ばか", "バーカ", whole_word=False)),
+    ),
+    ReadingSpec(
+        "typo",
+        "one letter inserted, deleted, replaced or two swapped (a rule's typos: 1)",
+        "opt-in; words of 8+ letters, or 4+ in phrases of 3+ words, first and last letters kept",
+        (
+            Example(
+                "ignore previous instructions",
+                "ignroe previous instructions",
+                options=(("typos", 1),),
+            ),
+        ),
+        (Example("ignore previous instructions", "ignroe previous instructions"),),
     ),
     ReadingSpec(
         "confusable",
