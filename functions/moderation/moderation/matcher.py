@@ -79,26 +79,50 @@ class _Target:
     match of this spelling means, its folded text (what the automata look for), and the original characters of each
     folded letter (what accents.compare holds the text's letters to)."""
 
-    __slots__ = ("clusters", "folded", "forms", "german", "keyword", "letters", "plain", "rules", "short")
+    __slots__ = ("_clusters", "_letters", "folded", "forms", "keyword", "plain", "rules", "spelling")
 
     def __init__(self, keyword: str, spelling: str, forms: tuple[str, ...]) -> None:
         self.keyword = keyword
+        self.spelling = spelling
         self.forms = forms
         self.rules: list[tuple[int, bool, bool]] = []  # (rule, its whole_word, an allowed phrase of it)
         self.plain = spelling.isascii()
+        self._clusters: tuple[str, ...] | None = None
+        self._letters = -1
         if self.plain:  # folded one for one (most spellings: a keyword's variants are many, see variants.py)
-            self.folded, self.clusters = spelling.lower(), tuple(spelling)
+            self.folded = spelling.lower()
         else:
             view = folded_view(spelling)
             self.folded = view.text
             spans = [view.original_span(at, at + 1) for at in range(len(view.text))]
-            self.clusters = tuple(spelling[first:last] for first, last in spans)
-        self.german = _german(keyword)
-        own = self.folded if spelling == keyword else _fold(keyword)  # the keyword's own letters, not a spelling's
-        self.letters = len(own.replace(" ", ""))
-        # One or two letters (not ideographs or kana, each a word or syllable): only as written, case aside, since
-        # any reading of them is some other language's word or a flag (`nooo` is no `no`, 🇳🇴 is Norway's flag).
-        self.short = self.letters < MIN_READ and not spaceless(own)
+            self._clusters = tuple(spelling[first:last] for first, last in spans)
+
+    # What only a match needs is worked out on its first match: a policy has many spellings, few of them match.
+    @property
+    def clusters(self) -> tuple[str, ...]:
+        if self._clusters is None:
+            self._clusters = tuple(self.spelling)
+        return self._clusters
+
+    @property
+    def german(self) -> bool:
+        return _german(self.keyword)
+
+    def _own(self) -> str:
+        """The keyword's own letters, folded (not a spelling's)."""
+        return self.folded if self.spelling == self.keyword else _fold(self.keyword)
+
+    @property
+    def letters(self) -> int:
+        if self._letters < 0:
+            self._letters = len(self._own().replace(" ", ""))
+        return self._letters
+
+    @property
+    def short(self) -> bool:
+        """One or two letters (not ideographs or kana, each a word or syllable): only as written, case aside, since
+        any reading of them is some other language's word or a flag (`nooo` is no `no`, 🇳🇴 is Norway's flag)."""
+        return self.letters < MIN_READ and not spaceless(self._own())
 
 
 # Once per keyword, not once per spelling of it.
@@ -405,10 +429,11 @@ class CompiledStage:
 
     __slots__ = ("matcher", "preset_response", "rules")
 
-    def __init__(self, policy: StagePolicy) -> None:
+    def __init__(self, policy: StagePolicy, matcher: StageMatcher | None = None) -> None:
+        """`matcher`: one already compiled from rules equal to the policy's."""
         self.preset_response = policy.preset_response
         self.rules = policy.rules
-        self.matcher = StageMatcher(policy.rules)
+        self.matcher = StageMatcher(policy.rules) if matcher is None else matcher
 
 
 class CompiledPolicy:
@@ -419,12 +444,12 @@ class CompiledPolicy:
     def __init__(self, policy: ModerationPolicy) -> None:
         self.policy = policy
         stages = [policy.default, *policy.apps.values()]
-        self._stages = {
-            id(stage): CompiledStage(stage)
-            for pair in stages
-            for stage in (pair.input, pair.output)
-            if stage is not None
-        }
+        self._stages: dict[int, CompiledStage] = {}
+        compiled: list[CompiledStage] = []  # stages with equal rules (input and output alike) share one matcher
+        for stage in (stage for pair in stages for stage in (pair.input, pair.output) if stage is not None):
+            same = next((done for done in compiled if done.rules == stage.rules), None)
+            self._stages[id(stage)] = CompiledStage(stage, None if same is None else same.matcher)
+            compiled.append(self._stages[id(stage)])
 
     def stage(self, app_id: str, stage: Stage) -> CompiledStage | None:
         chosen = self.policy.stage(app_id, stage)
