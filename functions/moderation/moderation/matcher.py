@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
+from moderation import decoders
 from moderation.evasions import (
     Reading,
     coarse,
@@ -104,8 +105,9 @@ class StageMatcher:
         self._candidate_targets = list(by_coarse.values())
         self._candidates = AhoCorasick(list(by_coarse)) if by_coarse else None
 
-    def find(self, text: str) -> list[Found]:
-        """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
+    def find(self, text: str, *, depth: int = 0, patterns: bool = True) -> list[Found]:
+        """Every match of every rule in `text`, keyword matches with the evasion forms they needed. `depth`: how many
+        decodings deep `text` is (see _find_decoded); `patterns`: regular expressions and PII types read it."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
             # The evasion checks' stand-ins come out of the folding's last pass, if there are evasion checks.
@@ -117,7 +119,7 @@ class StageMatcher:
                 # People see an override's text in display order, a model reads it as typed: check both.
                 logical = folded_view(text, display_order=False, reading=reading)
                 self._find_keywords(self._automaton, _Matches(text, found, self._targets, logical))
-        if self._regexes or self._pii:
+        if patterns and (self._regexes or self._pii):
             view = plain_view(text)
             for rule, regex in self._regexes:
                 for match in regex.finditer(view.text):
@@ -128,7 +130,19 @@ class StageMatcher:
                 for pii_type, start, end in finder.find(view.text):
                     original = view.original_span(start, end)
                     found.setdefault((rule, *original), Found(rule, *original, pii_type))
+        if depth < decoders.MAX_DEPTH:
+            self._find_decoded(text, found, depth, patterns)
         return list(found.values())
+
+    def _find_decoded(self, text: str, found: dict[tuple[int, int, int], Found], depth: int, patterns: bool) -> None:
+        """The rules read each segment of `text` a decoder decodes (moderation.decoders): a hit spans its segment
+        (or, for ciphers, its own letters) and names the decoding among its evasions."""
+        for segment in decoders.decoded(text):
+            for inner in self.find(segment.text, depth=depth + 1, patterns=patterns and segment.patterns):
+                span = segment.original_span(text, inner.start, inner.end)
+                if span is not None:
+                    evasions = tuple(sorted({segment.name, *inner.evasions}))
+                    found.setdefault((inner.rule, *span), Found(inner.rule, *span, inner.pii_type, evasions))
 
     def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
         folded = matches.view.text

@@ -1,0 +1,132 @@
+"""Bytes written in a text alphabet: base64 (standard and URL-safe), base32, base16 (hex) and ascii85 (Adobe's and
+RFC 1924's, as Python's base64 module writes them). Each is looked for in *tokens*: runs of 8 or more printable
+ASCII characters with something other than lower-case letters after their first letter (prose words are not
+tokens), quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet, with its
+length and padding, and the bytes are UTF-8 text that reads as text (plausible.readable): an ordinary word, a hash
+or a number decodes to bytes that do not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache, lru_cache
+
+from moderation.decoders import BLOCK
+from moderation.decoders.plausible import utf8_text
+
+Segments = Iterator[tuple[int, int, str, int]]
+
+MIN_LENGTH = 8
+"""Characters a token needs: base64 of four characters (`c2hpdA==`), hex of four bytes."""
+
+
+@cache
+def _tokens_pattern() -> re.Pattern[str]:
+    # Possessive, so a long run that fails costs one pass: an optional capital, lower-case letters, then a
+    # character no prose word has there (a capital, a digit, + / = _ or a symbol), then the rest of the run.
+    return re.compile(r"(?<![!-~])(?=[!-~]{8})[A-Z]?+[a-z]*+[!-`{-~][!-~]*+")
+
+
+_AROUND = "\"'`()[]{}<>,.;:!?"
+
+
+@lru_cache(maxsize=1)  # every decoder of this module reads the same text's tokens, one after another
+def tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The text's tokens: (start, end, the token) with quotes, brackets and sentence punctuation around it dropped."""
+    found = []
+    for match in _tokens_pattern().finditer(text):
+        token = match.group()
+        stripped = token.strip(_AROUND)
+        if stripped.startswith("<~") or token.endswith("~>"):  # Adobe's ascii85 brackets
+            stripped = token
+        if len(stripped) >= MIN_LENGTH:
+            start = match.start() + token.find(stripped)
+            found.append((start, start + len(stripped), stripped))
+    return tuple(found)
+
+
+def _decoded_tokens(text: str, decode: Callable[[str], bytes | None]) -> Segments:
+    for start, end, token in tokens(text):
+        data = decode(token)
+        decoded = None if data is None else utf8_text(data)
+        if decoded is not None:
+            yield start, end, decoded, BLOCK
+
+
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
+
+
+def _base64(token: str) -> bytes | None:
+    import base64  # noqa: PLC0415 - only for text with a token
+    import binascii  # noqa: PLC0415
+
+    if not _BASE64.fullmatch(token) or len(token) % 4 == 1 or ("=" in token and len(token) % 4):
+        return None
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        return base64.b64decode(padded.translate(_URL_SAFE), validate=True)
+    except binascii.Error:
+        return None
+
+
+_URL_SAFE = str.maketrans("-_", "+/")
+
+
+def base64_text(text: str) -> Segments:
+    """Standard and URL-safe alphabets, padded or not (`Y29jYWluZQ==`, `Y29jYWluZQ`)."""
+    return _decoded_tokens(text, _base64)
+
+
+_BASE32 = re.compile("[A-Z2-7]+={0,6}")
+
+
+def _base32(token: str) -> bytes | None:
+    import base64  # noqa: PLC0415
+    import binascii  # noqa: PLC0415
+
+    if not _BASE32.fullmatch(token) or ("=" in token and len(token) % 8):
+        return None
+    try:
+        return base64.b32decode(token + "=" * (-len(token) % 8))
+    except binascii.Error:
+        return None
+
+
+def base32_text(text: str) -> Segments:
+    """Upper case A-Z and 2-7, padded with `=` or not (`MNXWGYLJNZSQ====`)."""
+    return _decoded_tokens(text, _base32)
+
+
+_HEX = re.compile(r"(?:0x)?([0-9a-f]+|[0-9A-F]+)")
+
+
+def _base16(token: str) -> bytes | None:
+    match = _HEX.fullmatch(token)
+    if match is None or len(match.group(1)) % 2 or match.group(1).isdigit():  # digits alone are a number
+        return None
+    return bytes.fromhex(match.group(1))
+
+
+def base16_text(text: str) -> Segments:
+    """Hex digits of one case, an even number of them, with at least one letter (`636f6361696e65`, `0x...`): a
+    run of digits alone is a number (a phone number, an id), not text."""
+    return _decoded_tokens(text, _base16)
+
+
+def _ascii85(token: str) -> bytes | None:
+    """Adobe's reading if it is text, else RFC 1924's (both alphabets hold most tokens)."""
+    import base64  # noqa: PLC0415
+
+    for decode in (base64.a85decode, base64.b85decode):
+        try:
+            data = base64.a85decode(token, adobe=True) if token.startswith("<~") else decode(token)
+        except ValueError:
+            continue
+        if utf8_text(data) is not None:
+            return data
+    return None
+
+
+def ascii85_text(text: str) -> Segments:
+    """Adobe's ascii85 (`!`-`u`, `z`; `<~ ~>` around it or not), else RFC 1924's base85 (git's alphabet)."""
+    return _decoded_tokens(text, _ascii85)
