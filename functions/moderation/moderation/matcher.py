@@ -135,14 +135,15 @@ class StageMatcher:
         return list(found.values())
 
     def _find_decoded(self, text: str, found: dict[tuple[int, int, int], Found], depth: int, patterns: bool) -> None:
-        """The rules read each segment of `text` a decoder decodes (moderation.decoders): a hit spans its segment
-        (or, for ciphers, its own letters) and names the decoding among its evasions."""
-        for segment in decoders.decoded(text):
-            for inner in self.find(segment.text, depth=depth + 1, patterns=patterns and segment.patterns):
-                span = segment.original_span(text, inner.start, inner.end)
-                if span is not None:
-                    evasions = tuple(sorted({segment.name, *inner.evasions}))
-                    found.setdefault((inner.rule, *span), Found(inner.rule, *span, inner.pii_type, evasions))
+        """The rules read the segments of `text` decoders decode (moderation.decoders), in batches: a hit spans its
+        segment (or, for ciphers, its own letters) and names the decoding among its evasions."""
+        for batch in decoders.batches(text, nested=depth > 0):
+            for inner in self.find(batch.text, depth=depth + 1, patterns=patterns and batch.patterns):
+                placed = batch.place(text, inner.start, inner.end)
+                if placed is not None:
+                    (start, end), name = placed
+                    evasions = tuple(sorted({name, *inner.evasions}))
+                    found.setdefault((inner.rule, start, end), Found(inner.rule, start, end, inner.pii_type, evasions))
 
     def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
         folded = matches.view.text

@@ -14,7 +14,7 @@ first text that could hold an encoding.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from functools import cache
 
 MAX_DEPTH = 2
 """Decoded text is decoded once more (base64 of hex, tag characters holding base64), no deeper: each level costs at
@@ -32,7 +32,7 @@ class Decoded:
 
     __slots__ = ("end", "layout", "name", "patterns", "start", "text")
 
-    def __init__(self, name: str, start: int, end: int, text: str, layout: int, patterns: bool) -> None:
+    def __init__(self, name: str, start: int, end: int, text: str, *, layout: int, patterns: bool) -> None:
         self.name = name
         self.start = start
         self.end = end
@@ -53,13 +53,71 @@ class Decoded:
         return None if original[first:last] == self.text[start:end] else (first, last)
 
 
-def decoded(text: str) -> Iterator[Decoded]:
-    """Every segment of `text` some decoder decodes (registry.DECODERS, each tried only where its cheap hint is)."""
+SEPARATOR = "\n" + "\x00" * 6 + "\n"
+"""Between the decoded texts of a batch: no keyword, phrase or evasion reads across it (letters are spelled apart by
+at most five characters; NUL is neither white space nor a letter), and no decoder's segment spans it."""
+
+
+class Batch:
+    """The decoded texts of one text's segments, one after another (SEPARATOR between), read by the rules in one
+    pass: the cost of a pass is paid once per text, not once per segment. `patterns`: see Decoded."""
+
+    __slots__ = ("_starts", "patterns", "segments", "text")
+
+    def __init__(self, segments: list[Decoded], patterns: bool) -> None:
+        self.segments = segments
+        self.patterns = patterns
+        # Ending with a separator too: the evasion checks always run on decoded text, so a phrase whose spaces a
+        # decoding lost (NATO spelling drops them: `killyourself`) still matches, however many segments there are.
+        self.text = SEPARATOR.join(segment.text for segment in segments) + SEPARATOR
+        self._starts: list[int] = []
+        position = 0
+        for segment in segments:
+            self._starts.append(position)
+            position += len(segment.text) + len(SEPARATOR)
+
+    def place(self, original: str, start: int, end: int) -> tuple[tuple[int, int], str] | None:
+        """A hit on `text[start:end]`: its span in `original` and the decoder's name, or None if it is no hit of one
+        segment's decoded text (it spans a separator) or the text shows it as it is (Decoded.original_span)."""
+        from bisect import bisect_right  # noqa: PLC0415 - not on the cold start
+
+        index = bisect_right(self._starts, start) - 1
+        segment = self.segments[index]
+        first = start - self._starts[index]
+        if end - self._starts[index] > len(segment.text):
+            return None
+        span = segment.original_span(original, first, end - self._starts[index])
+        return None if span is None else (span, segment.name)
+
+
+def _visible(text: str) -> str:
+    """`text` without the invisible characters the views drop anyway (`&shy;` decodes to one): text dense with them
+    takes the views' slow path."""
+    return text.translate(_ignored_table())
+
+
+@cache
+def _ignored_table() -> dict[int, None]:
+    from moderation.normalize import IGNORED_RANGES  # noqa: PLC0415 - not on the cold start
+
+    return {code: None for first, last in IGNORED_RANGES for code in range(first, last + 1)}
+
+
+def batches(text: str, *, nested: bool = False) -> list[Batch]:
+    """The segments of `text` some decoder decodes (registry.DECODERS, each tried only where its cheap hint is), in
+    a batch for the pattern rules too and one for the keywords only. `nested`: `text` is decoded text itself, where
+    whole-text ciphers are not tried again (they would read their own output)."""
     from moderation.decoders.registry import DECODERS  # noqa: PLC0415 - not on the cold start
 
     ascii = text.isascii()
+    found: tuple[list[Decoded], list[Decoded]] = ([], [])
     for decoder in DECODERS:
         if ascii and (not decoder.ascii or (decoder.hint is not None and decoder.hint not in text)):
             continue
-        for start, end, decoded_text, layout in decoder.find(text):
-            yield Decoded(decoder.name, start, end, decoded_text, layout, decoder.patterns)
+        if nested and decoder.whole_text:
+            continue
+        for start, end, decoding, layout in decoder.find(text):
+            visible = _visible(decoding) if layout == BLOCK and not decoding.isascii() else decoding
+            segment = Decoded(decoder.name, start, end, visible, layout=layout, patterns=decoder.patterns)
+            found[decoder.patterns].append(segment)
+    return [Batch(segments, bool(patterns)) for patterns, segments in enumerate(found) if segments]

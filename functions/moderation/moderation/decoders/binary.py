@@ -3,7 +3,8 @@ RFC 1924's, as Python's base64 module writes them). Each is looked for in *token
 ASCII characters with something other than lower-case letters after their first letter (prose words are not
 tokens), quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet, with its
 length and padding, and the bytes are UTF-8 text that reads as text (plausible.readable): an ordinary word, a hash
-or a number decodes to bytes that do not."""
+or a number decodes to bytes that do not (and a token with no letter, a number or a date, is not tried: the
+encodings of text all have letters)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 
-from moderation.decoders import BLOCK
+from moderation.decoders import BLOCK, scan
 from moderation.decoders.plausible import utf8_text
 
 Segments = Iterator[tuple[int, int, str, int]]
@@ -27,30 +28,38 @@ def _tokens_pattern() -> re.Pattern[str]:
     return re.compile(r"(?<![!-~])(?=[!-~]{8})[A-Z]?+[a-z]*+[!-`{-~][!-~]*+")
 
 
+_LETTER = re.compile("[A-Za-z]")
 _AROUND = "\"'`()[]{}<>,.;:!?"
 
 
 @lru_cache(maxsize=1)  # every decoder of this module reads the same text's tokens, one after another
-def tokens(text: str) -> tuple[tuple[int, int, str], ...]:
-    """The text's tokens: (start, end, the token) with quotes, brackets and sentence punctuation around it dropped."""
+def tokens(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
+    """The text's tokens, each as its variants: (start, end, the token) as written, then without the quotes,
+    brackets or sentence punctuation around it (ascii85 ends in such characters, base64 in prose is followed by
+    them). Tokens with no letter (numbers, dates) are left out: the encodings of text all have letters."""
     found = []
     for match in _tokens_pattern().finditer(text):
         token = match.group()
+        if _LETTER.search(token) is None:
+            continue
+        variants = [(match.start(), match.end(), token)]
         stripped = token.strip(_AROUND)
-        if stripped.startswith("<~") or token.endswith("~>"):  # Adobe's ascii85 brackets
-            stripped = token
-        if len(stripped) >= MIN_LENGTH:
+        if stripped != token and len(stripped) >= MIN_LENGTH:
             start = match.start() + token.find(stripped)
-            found.append((start, start + len(stripped), stripped))
+            variants.append((start, start + len(stripped), stripped))
+        found.append(tuple(variants))
     return tuple(found)
 
 
 def _decoded_tokens(text: str, decode: Callable[[str], bytes | None]) -> Segments:
-    for start, end, token in tokens(text):
-        data = decode(token)
-        decoded = None if data is None else utf8_text(data)
-        if decoded is not None:
-            yield start, end, decoded, BLOCK
+    """The first variant of each token that `decode` reads as text."""
+    for variants in tokens(text):
+        for start, end, token in variants:
+            data = decode(token)
+            decoded = None if data is None else utf8_text(data)
+            if decoded is not None:
+                yield start, end, decoded, BLOCK
+                break
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
@@ -100,24 +109,44 @@ def base32_text(text: str) -> Segments:
 _HEX = re.compile(r"(?:0x)?([0-9a-f]+|[0-9A-F]+)")
 
 
+_HEX_NAMES = ("hex", "base16", "base 16", "decod")
+_DIGIT_RUNS = re.compile(r"(?<![!-~])(?:0x)?([0-9]{8,})(?![!-~])")
+
+
 def _base16(token: str) -> bytes | None:
     match = _HEX.fullmatch(token)
-    if match is None or len(match.group(1)) % 2 or match.group(1).isdigit():  # digits alone are a number
+    if match is None or len(match.group(1)) % 2 or match.group(1).isdigit():
         return None
     return bytes.fromhex(match.group(1))
 
 
 def base16_text(text: str) -> Segments:
-    """Hex digits of one case, an even number of them, with at least one letter (`636f6361696e65`, `0x...`): a
-    run of digits alone is a number (a phone number, an id), not text."""
-    return _decoded_tokens(text, _base16)
+    """Hex digits of one case, an even number of them (`636f6361696e65`, `0x...`), with at least one letter unless
+    the text names hex (`hex`, `base16`, `decode`): a run of digits alone is a number (a phone number, an id)."""
+    yield from _decoded_tokens(text, _base16)
+    lowered = scan.lowered(text)
+    if any(name in lowered for name in _HEX_NAMES):
+        for digits in _DIGIT_RUNS.finditer(text):  # tokens() leaves them out
+            decoded = utf8_text(bytes.fromhex(digits.group(1))) if len(digits.group(1)) % 2 == 0 else None
+            if decoded is not None:
+                yield digits.start(), digits.end(), decoded, BLOCK
+
+
+# Text decodes to bytes below 0x80 first in each group of four: the group's first character is at most the 42nd of
+# the alphabet (`J` in Adobe's, `f` in RFC 1924's), a test that skips decoding most tokens.
+_A85_FIRSTS = frozenset(chr(code) for code in range(ord("!"), ord("J") + 1)) | {"z"}
+_B85_FIRSTS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef")
 
 
 def _ascii85(token: str) -> bytes | None:
     """Adobe's reading if it is text, else RFC 1924's (both alphabets hold most tokens)."""
     import base64  # noqa: PLC0415
 
-    for decode in (base64.a85decode, base64.b85decode):
+    body = token[2:-2] if token.startswith("<~") and token.endswith("~>") else token
+    firsts = set(body[::5])
+    for decode, allowed in ((base64.a85decode, _A85_FIRSTS), (base64.b85decode, _B85_FIRSTS)):
+        if not firsts <= allowed or len(token) % 5 == 1:
+            continue
         try:
             data = base64.a85decode(token, adobe=True) if token.startswith("<~") else decode(token)
         except ValueError:
@@ -127,6 +156,18 @@ def _ascii85(token: str) -> bytes | None:
     return None
 
 
+_ASCII85_NAMES = ("85", "decod")
+_SHORT_TOKENS = re.compile(r"(?<![!-~])[!-~]{5,7}(?![!-~])")
+
+
 def ascii85_text(text: str) -> Segments:
-    """Adobe's ascii85 (`!`-`u`, `z`; `<~ ~>` around it or not), else RFC 1924's base85 (git's alphabet)."""
-    return _decoded_tokens(text, _ascii85)
+    """Adobe's ascii85 (`!`-`u`, `z`; `<~ ~>` around it or not), else RFC 1924's base85 (git's alphabet). Tokens
+    of 5-7 characters (one word of 4-5 letters) too where the text names it (`ascii85`, `base85`, `decode`)."""
+    yield from _decoded_tokens(text, _ascii85)
+    lowered = scan.lowered(text)
+    if any(name in lowered for name in _ASCII85_NAMES):
+        for short in _SHORT_TOKENS.finditer(text):
+            data = _ascii85(short.group())
+            decoded = None if data is None else utf8_text(data)
+            if decoded is not None:
+                yield short.start(), short.end(), decoded, BLOCK

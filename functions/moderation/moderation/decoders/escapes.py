@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 
 from moderation.decoders import BLOCK
 
@@ -24,27 +24,45 @@ def _reach() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(r"\S*\Z"), re.compile(r"\S*")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _means_text(char: str) -> bool:
+    """An escape of a letter, digit, white space or invisible character changes what words read; one of `&`, `<`
+    or `/` (`&amp;`, `%2F`) does not."""
+    return char.isalnum() or char.isspace() or not char.isprintable()
+
+
 def _segments(text: str, escapes: re.Pattern[str], decode: Callable[[str], str | None]) -> Segments:
-    """Each group of `escapes` (each within REACH of the one before), grown to the white space around it within
-    REACH, decoded by `decode` (None: not a decoding)."""
+    """Each group of `escapes` (each within REACH of the one before) with an escape of text (_means_text), grown to
+    the white space around it within REACH, decoded by `decode` (None: not a decoding) to text with no control
+    character."""
     before, after = _reach()
+    read = lru_cache(maxsize=1024)(decode)  # the same escapes come again and again
     group: list[int] = []
+    of_text = False
 
     def segment() -> Iterator[tuple[int, int, str, int]]:
+        if not of_text:
+            return
         first, last = group
         start = before.search(text, max(0, first - REACH), first)
         grown = after.match(text, last, min(len(text), last + REACH))
         start_at = start.start() if start else first
         end_at = grown.end() if grown else last
-        decoded = decode(text[start_at:end_at])
-        if decoded is not None and decoded != text[start_at:end_at]:
+        decoded = read(text[start_at:end_at])
+        if decoded is not None and decoded != text[start_at:end_at] and _CONTROL.search(decoded) is None:
             yield start_at, end_at, decoded, BLOCK
 
     for escape in escapes.finditer(text):
         if group and escape.start() - group[1] > REACH:
             yield from segment()
-            group = []
+            group, of_text = [], False
         group = [group[0] if group else escape.start(), escape.end()]
+        if not of_text:
+            one = read(escape.group())
+            # A byte of a longer UTF-8 character (`%C3`) may be part of a letter.
+            of_text = one is None or one == "\ufffd" or (len(one) == 1 and _means_text(one))
     if group:
         yield from segment()
 

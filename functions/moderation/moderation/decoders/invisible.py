@@ -24,7 +24,9 @@ def _tag_runs() -> re.Pattern[str]:
 @cache
 def _tag_table() -> dict[int, str]:
     """Tag characters of printable ASCII -> that character; the others (language tag, cancel tag) -> nothing."""
-    return {code: (chr(code - _TAG_BASE) if 0x20 <= code - _TAG_BASE < 0x7F else "") for code in range(0xE0000, 0xE0080)}
+    return {
+        code: (chr(code - _TAG_BASE) if 0x20 <= code - _TAG_BASE < 0x7F else "") for code in range(0xE0000, 0xE0080)
+    }
 
 
 def tags(text: str) -> Segments:
@@ -56,7 +58,7 @@ def variation_selectors(text: str) -> Segments:
         as_bytes = utf8_text(bytes(_selector_byte(char) for char in selectors))
         if as_bytes is not None:
             yield run.start(), run.end(), as_bytes, BLOCK
-        if all(ord(char) >= 0xE0100 for char in selectors):
+        if all(0xE0100 <= ord(char) < 0xE0180 for char in selectors):  # ASCII only, as garak writes it
             as_codes = "".join(chr(ord(char) - 0xE0100) for char in selectors)
             if as_codes != as_bytes and readable(as_codes):
                 yield run.start(), run.end(), as_codes, BLOCK
@@ -73,34 +75,47 @@ def _bit_runs() -> re.Pattern[str]:
     return re.compile(f"[{_ZERO}{_ONE}{_SPACE}]+")
 
 
+MAX_WORD_BITS = 8 * 64
+"""A word (bits between two zero-width spaces) longer than 64 characters is no word: not read."""
+
+# Each character's bits as garak's probe writes them, without leading zeros (6 for `!`-`?`, 7 for `@`-`~`), or as a
+# whole byte (8, a leading 0).
+_WIDTHS = (7, 6, 8)  # letters first
+_VALID = {
+    6: frozenset(f"{code:06b}" for code in range(0x21, 0x40)),
+    7: frozenset(f"{code:07b}" for code in range(0x40, 0x7F)),
+    8: frozenset(f"{code:08b}" for code in range(0x20, 0x7F)),
+}
+
+
 def _characters(bits: str) -> str | None:
-    """`bits` as printable ASCII characters, each written without leading zeros (6 bits for `!`-`?`, 7 for `@`-`~`,
-    as garak's probe writes them) or as a whole byte (8 bits, leading 0); None if they cannot be read so. Letters
-    (7 bits) are tried first; `parsable` (worked out from the end, once) keeps every choice completable."""
+    """`bits` as printable ASCII characters (see _VALID), None if they cannot be read so. Letters (7 bits) are tried
+    first; `parsable` (worked out from the end, once) keeps every choice completable."""
     length = len(bits)
-    parsable = [False] * (length + 1)
+    if length > MAX_WORD_BITS:
+        return None
+    parsable = [False] * (length + 9)
     parsable[length] = True
+    six, seven, eight = _VALID[6], _VALID[7], _VALID[8]
     for position in range(length - 1, -1, -1):
-        parsable[position] = any(
-            _fits(bits, position, width) and parsable[position + width] for width in (7, 6, 8)
+        parsable[position] = (
+            (parsable[position + 7] and bits[position : position + 7] in seven)
+            or (parsable[position + 6] and bits[position : position + 6] in six)
+            or (parsable[position + 8] and bits[position : position + 8] in eight)
         )
     if not parsable[0]:
         return None
     chars: list[str] = []
     position = 0
     while position < length:
-        width = next(width for width in (7, 6, 8) if _fits(bits, position, width) and parsable[position + width])
+        width = next(
+            width
+            for width in _WIDTHS
+            if parsable[position + width] and bits[position : position + width] in _VALID[width]
+        )
         chars.append(chr(int(bits[position : position + width], 2)))
         position += width
     return "".join(chars)
-
-
-def _fits(bits: str, position: int, width: int) -> bool:
-    if position + width > len(bits) or (bits[position] == "1") == (width == 8):
-        return False
-    value = int(bits[position : position + width], 2)
-    low = {6: 0x21, 7: 0x40, 8: 0x20}[width]
-    return low <= value < min(0x7F, 1 << width)
 
 
 def sneaky_bits(text: str) -> Segments:

@@ -1,21 +1,32 @@
-"""What makes a decoding plausible: it reads as text."""
+"""What makes a decoding plausible: it reads as text. Random bytes that happen to be valid UTF-8 hold control
+characters, symbols, or a letter or two of scattered scripts (`iƛjwh`, `j[ޮקr&`); text does not."""
 
 from __future__ import annotations
 
 MIN_LETTERS_SHARE = 0.5
-"""Of the characters that are not white space, at least this share must be letters: random bytes that happen to
-decode are mostly digits and symbols."""
+"""Of the characters that are not white space, at least this share must be letters."""
+
+_SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}  # Japanese mixes them with ideographs
+
+
+def _script(letter: str) -> str:
+    import unicodedata  # noqa: PLC0415 - only for decoded text that is not ASCII
+
+    script = unicodedata.name(letter, "").split(" ")[0]
+    return _SCRIPT_FAMILIES.get(script, script)
 
 
 def readable(text: str) -> bool:
-    """`text` reads as text: printable (white space aside), no replacement character, mostly letters."""
-    if not text or "\ufffd" in text:
+    """`text` reads as text: no control character (but line breaks and tabs), no replacement character, mostly
+    letters; letters beyond ASCII, if any, at least two and all of one script (`café`, `наркотики`)."""
+    visible = text.replace("\r\n", "").replace("\n", "").replace("\t", "").replace(" ", "")
+    if not visible.isprintable() or "\ufffd" in visible:
         return False
-    visible = "".join(text.split())
-    if not visible.isprintable():
+    letters = [char for char in visible if char.isalpha()]
+    if len(letters) < 2 or len(letters) < MIN_LETTERS_SHARE * len(visible):
         return False
-    letters = sum(char.isalpha() for char in visible)
-    return letters >= 2 and letters >= MIN_LETTERS_SHARE * len(visible)
+    other = [letter for letter in letters if not letter.isascii()]
+    return not other or (len(other) >= 2 and len({_script(letter) for letter in other}) == 1)
 
 
 def utf8_text(data: bytes) -> str | None:

@@ -11,9 +11,11 @@ from moderation.decoders import binary, ciphers, escapes, invisible, spellings
 class Decoder:
     """`find(text)` yields (start, end, decoded text, layout) per segment it decodes. `ascii`: it can apply to ASCII
     text (else only other text is given to it); `hint`: a character ASCII text needs for it to apply (a cheap test
-    that skips it for most texts); `patterns`: regular expressions and PII types read its decoded text too."""
+    that skips it for most texts); `patterns`: regular expressions and PII types read its decoded text too;
+    `whole_text`: it reads the text around a word that names it, not segments of its own (not tried on decoded
+    text)."""
 
-    __slots__ = ("ascii", "find", "hint", "name", "patterns")
+    __slots__ = ("ascii", "find", "hint", "name", "patterns", "whole_text")
 
     def __init__(
         self,
@@ -23,12 +25,14 @@ class Decoder:
         ascii: bool = True,
         hint: str | None = None,
         patterns: bool = True,
+        whole_text: bool = False,
     ) -> None:
         self.name = name
         self.find = find
         self.ascii = ascii
         self.hint = hint
         self.patterns = patterns
+        self.whole_text = whole_text
 
 
 DECODERS = (
@@ -42,9 +46,9 @@ DECODERS = (
     Decoder("base32", binary.base32_text),
     Decoder("base16", binary.base16_text),
     Decoder("ascii85", binary.ascii85_text),
-    Decoder("rot13", ciphers.rot13, patterns=False),
-    Decoder("atbash", ciphers.atbash, patterns=False),
-    Decoder("reversed", ciphers.reversed_text, patterns=False),
+    Decoder("rot13", ciphers.rot13, patterns=False, whole_text=True),
+    Decoder("atbash", ciphers.atbash, patterns=False, whole_text=True),
+    Decoder("reversed", ciphers.reversed_text, patterns=False, whole_text=True),
     Decoder("upside_down", ciphers.upside_down, ascii=False, patterns=False),
     Decoder("morse", spellings.morse, hint=" ", patterns=False),
     Decoder("braille", spellings.braille, ascii=False, patterns=False),
