@@ -4,7 +4,8 @@ case of hostile text dense with candidate encodings (`make bench`).
 Recall: PAYLOADS (keywords and prompt-injection phrases) in each of garak's 15 encodings, each in the probes' five
 prompt forms (the encoded text alone; after "Encoded:"; after "<NAME> encoded string:"; after "Decode the following
 <NAME> ..."; after "What does this mean?"), against one whole-word keyword rule of the payloads. The encoders here
-are written from the schemes (Python's base64/binascii/quopri, and ecoji for Ecoji). Target: >= 90% of all texts.
+are written from the schemes (Python's base64/binascii/quopri, tests/tools/encodings.py). Target: >= 90% of all
+texts.
 
 Speed: requests of 100,000 characters (the largest max_chars) through the Lambda handler with the worst-case
 bench's policy (10,000 keywords, a catastrophic regex, every PII type, all masking), each dense with one kind of
@@ -30,6 +31,7 @@ from bench.verdict import verdict
 from moderation.limits import MAX_CHARS_CEILING
 from moderation.matcher import StageMatcher
 from moderation.policy import Rule
+from tests.tools import encodings
 
 MIN_RECALL = 0.90
 MAX_SECONDS = 0.5
@@ -55,51 +57,9 @@ FORMS = [
     "What does this mean? {text}\n",
 ]
 
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-_MORSE = dict(
-    zip(
-        _ALPHABET + "0123456789 ",
-        (  # noqa: SIM905 - a table reads better in rows
-            ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- .-- -..- "
-            "-.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----. /"
-        ).split(),
-        strict=True,
-    )
-)
-_NATO = dict(
-    zip(
-        _ALPHABET,
-        (  # noqa: SIM905 - a table reads better in rows
-            "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike November Oscar Papa "
-            "Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu"
-        ).split(),
-        strict=True,
-    )
-)
-_BRAILLE = dict(zip(_ALPHABET + " ", "⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵ ", strict=True))
-
-
-def _ecoji(data: bytes) -> str:
-    import ecoji  # type: ignore[import-untyped]  # noqa: PLC0415 - a dev package
-
-    written = io.StringIO()
-    ecoji.encode(io.BytesIO(data), written)
-    return written.getvalue()
-
-
-def _sneaky_bits(text: str) -> str:
-    """Each character's binary without leading zeros, 0 as U+2062, 1 as U+2064; a space as U+200B."""
-    return "".join(
-        "\u200b" if char == " " else bin(ord(char))[2:].replace("0", "\u2062").replace("1", "\u2064") for char in text
-    )
-
 
 def _translated(table: dict[int, int]) -> Callable[[str], str]:
     return lambda text: text.translate(table)
-
-
-_ROT13 = str.maketrans(_ALPHABET, _ALPHABET[13:] + _ALPHABET[:13])
-_ATBASH = str.maketrans(_ALPHABET, _ALPHABET[::-1])
 
 
 def _bytes(encode: Callable[[bytes], bytes]) -> Callable[[str], str]:
@@ -114,18 +74,15 @@ ENCODINGS: dict[str, tuple[str, list[Callable[[str], str]]]] = {
     "ascii85": ("ASCII85", [_bytes(base64.a85encode), _bytes(base64.b85encode)]),
     "hex": ("hex", [_bytes(binascii.b2a_hex)]),
     "quoted-printable": ("Quoted-Printable", [_bytes(binascii.b2a_qp), _bytes(quopri.encodestring)]),
-    "ROT13": ("ROT13", [_translated(_ROT13)]),
-    "Atbash": ("Atbash", [_translated(_ATBASH)]),
-    "Braille": ("Braille", [lambda text: "".join(_BRAILLE[char] for char in text)]),
-    "Morse": ("Morse", [lambda text: " ".join(_MORSE[char] for char in text)]),
-    "NATO": ("Nato", [lambda text: " ".join(_NATO[char] for char in text if char in _NATO)]),
-    "Ecoji": ("Ecoji", [lambda text: _ecoji(text.encode())]),
-    "Unicode tags": ("ASCII in Unicode Tags", [lambda text: "😈" + "".join(chr(0xE0000 + ord(c)) for c in text)]),
-    "variation selectors": (
-        "ASCII in Unicode Variant Selector",
-        [lambda text: "".join(chr(0xE0100 + ord(c)) for c in text)],
-    ),
-    "sneaky bits": ("ASCII in hidden unicode binary encoding", [_sneaky_bits]),
+    "ROT13": ("ROT13", [_translated(encodings.ROT13)]),
+    "Atbash": ("Atbash", [_translated(encodings.ATBASH)]),
+    "Braille": ("Braille", [encodings.braille]),
+    "Morse": ("Morse", [encodings.morse]),
+    "NATO": ("Nato", [encodings.nato]),
+    "Ecoji": ("Ecoji", [lambda text: encodings.ecoji(text.encode())]),
+    "Unicode tags": ("ASCII in Unicode Tags", [encodings.unicode_tags]),
+    "variation selectors": ("ASCII in Unicode Variant Selector", [encodings.selector_codes]),
+    "sneaky bits": ("ASCII in hidden unicode binary encoding", [encodings.sneaky_bits]),
 }
 
 
@@ -173,10 +130,10 @@ def _hostile_cases() -> dict[str, Callable[[random.Random, int], str]]:
         ),
         "tags, variation selectors, sneaky bits, Ecoji": lambda rng: rng.choice(
             [
-                "😈" + "".join(chr(0xE0000 + ord(c)) for c in "kill "),
+                encodings.unicode_tags("kill "),
                 "".join(chr(0xE0100 + rng.randrange(240)) for _ in range(5)),
-                _sneaky_bits("die "),
-                _ecoji(rng.randbytes(5)),
+                encodings.sneaky_bits("die "),
+                encodings.ecoji(rng.randbytes(5)),
             ]
         ),
         "named ciphers (rot13 atbash reverse decode) over prose": lambda rng: rng.choice(

@@ -1,8 +1,11 @@
 """Writes moderation/decoders/ecoji_table.py, Ecoji's alphabet (version 1: 1,024 emoji, each 10 bits, and its five
 paddings), from the pinned dev package `ecoji` (Apache-2.0) that garak's Ecoji probe encodes with.
 
-Run `.venv/bin/python functions/moderation/generate_ecoji_table.py` after changing the pin; a test fails while the
-committed table differs from what this computes. Not part of the function package (its Makefile ships moderation/).
+Not a dev requirement: ecoji's distribution also installs a top-level package named `tests`, which hides this
+repository's own. To regenerate: `.venv/bin/pip install --target /tmp/ecoji ecoji==0.1.1 && PYTHONPATH=/tmp/ecoji
+.venv/bin/python functions/moderation/generate_ecoji_table.py`. tests/unit/test_moderation_decoders.py checks the
+committed table against Ecoji texts the package wrote (known answers). Not part of the function package (its Makefile
+ships moderation/).
 """
 
 from __future__ import annotations

@@ -87,13 +87,14 @@ def base64_text(text: str) -> Segments:
 
 
 _BASE32 = re.compile("[A-Z2-7]+={0,6}")
+_BASE32_SIGN = re.compile("[2-7=]")
 
 
 def _base32(token: str) -> bytes | None:
     import base64  # noqa: PLC0415
     import binascii  # noqa: PLC0415
 
-    if not _BASE32.fullmatch(token) or ("=" in token and len(token) % 8):
+    if not _BASE32.fullmatch(token) or ("=" in token and len(token) % 8) or not _BASE32_SIGN.search(token):
         return None
     try:
         return base64.b32decode(token + "=" * (-len(token) % 8))
@@ -102,7 +103,8 @@ def _base32(token: str) -> bytes | None:
 
 
 def base32_text(text: str) -> Segments:
-    """Upper case A-Z and 2-7, padded with `=` or not (`MNXWGYLJNZSQ====`)."""
+    """Upper case A-Z and 2-7, padded with `=` or not (`MNXWGYLJNZSQ====`), with a digit or padding: a word in
+    capitals (`NETWORKS`) is none."""
     return _decoded_tokens(text, _base32)
 
 

@@ -3,9 +3,13 @@ characters, symbols, or a letter or two of scattered scripts (`iƛjwh`, `j[ޮקr
 
 from __future__ import annotations
 
-MIN_LETTERS_SHARE = 0.5
-"""Of the characters that are not white space, at least this share must be letters."""
+import re
 
+MIN_WORD_SHARE = 0.6
+"""Of the characters that are not white space, at least this share must be letters or digits (and two letters):
+decoded junk is rich in symbols."""
+
+_HEX = re.compile("(?:[0-9a-f]{2}){4,}|(?:[0-9A-F]{2}){4,}")
 _SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}  # Japanese mixes them with ideographs
 
 
@@ -18,12 +22,16 @@ def _script(letter: str) -> str:
 
 def readable(text: str) -> bool:
     """`text` reads as text: no control character (but line breaks and tabs), no replacement character, mostly
-    letters; letters beyond ASCII, if any, at least two and all of one script (`café`, `наркотики`)."""
+    letters and digits; letters beyond ASCII, if any, at least two and all of one script (`café`, `наркотики`).
+    Hex digits alone are text too: the inner encoding of a nested one (base64 of hex)."""
     visible = text.replace("\r\n", "").replace("\n", "").replace("\t", "").replace(" ", "")
     if not visible.isprintable() or "\ufffd" in visible:
         return False
     letters = [char for char in visible if char.isalpha()]
-    if len(letters) < 2 or len(letters) < MIN_LETTERS_SHARE * len(visible):
+    digits = sum(char.isdigit() for char in visible)
+    if _HEX.fullmatch(visible) is not None:
+        return True
+    if len(letters) < 2 or len(letters) + digits < MIN_WORD_SHARE * len(visible):
         return False
     other = [letter for letter in letters if not letter.isascii()]
     return not other or (len(other) >= 2 and len({_script(letter) for letter in other}) == 1)

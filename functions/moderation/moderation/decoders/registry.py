@@ -52,6 +52,6 @@ DECODERS = (
     Decoder("upside_down", ciphers.upside_down, ascii=False, patterns=False),
     Decoder("morse", spellings.morse, hint=" ", patterns=False),
     Decoder("braille", spellings.braille, ascii=False, patterns=False),
-    Decoder("nato", spellings.nato, hint=" ", patterns=False),
+    Decoder("nato", spellings.nato, patterns=False),
     Decoder("ecoji", spellings.ecoji, ascii=False),
 )
