@@ -83,7 +83,7 @@ validate: $(SAM_VENV)/.stamp
 	$(SAM) validate --lint
 
 bench: $(VENV)/.dev.stamp
-	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; PYTHONPATH=layers/shared:functions/moderation:. $(BIN)/python -m bench.decoders || status=1; exit $$status
+	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.decoders || status=1; exit $$status
 
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

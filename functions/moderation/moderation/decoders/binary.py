@@ -1,7 +1,7 @@
 """Bytes written in a text alphabet: base64 (standard and URL-safe), base32, base16 (hex) and ascii85 (Adobe's and
 RFC 1924's, as Python's base64 module writes them). Each is looked for in *tokens*: runs of 8 or more printable
-ASCII characters with something other than lower-case letters after their first letter (prose words are not
-tokens), quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet, with its
+ASCII characters that are not a word of prose (an optional capital, lower-case letters, punctuation after), as
+written or with quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet, with its
 length and padding, and the bytes are UTF-8 text that reads as text (plausible.readable): an ordinary word, a hash
 or a number decodes to bytes that do not (and a token with no letter, a number or a date, is not tried: the
 encodings of text all have letters)."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from moderation.decoders import BLOCK, scan
 from moderation.decoders.plausible import utf8_text
@@ -21,11 +21,9 @@ MIN_LENGTH = 8
 """Characters a token needs: base64 of four characters (`c2hpdA==`), hex of four bytes."""
 
 
-@cache
-def _tokens_pattern() -> re.Pattern[str]:
-    # Possessive, so a long run that fails costs one pass: an optional capital, lower-case letters, then a
-    # character no prose word has there (a capital, a digit, + / = _ or a symbol), then the rest of the run.
-    return re.compile(r"(?<![!-~])(?=[!-~]{8})[A-Z]?+[a-z]*+[!-`{-~][!-~]*+")
+_RUNS = re.compile("[!-~]{8,}")
+_PROSE_WORD = re.compile(r"[A-Z]?[a-z]+[-'.,;:!?)\"]*")
+"""A word of prose (an optional capital, lower-case letters, punctuation after): no token."""
 
 
 _LETTER = re.compile("[A-Za-z]")
@@ -38,9 +36,9 @@ def tokens(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     brackets or sentence punctuation around it (ascii85 ends in such characters, base64 in prose is followed by
     them). Tokens with no letter (numbers, dates) are left out: the encodings of text all have letters."""
     found = []
-    for match in _tokens_pattern().finditer(text):
+    for match in _RUNS.finditer(text):
         token = match.group()
-        if _LETTER.search(token) is None:
+        if _LETTER.search(token) is None or _PROSE_WORD.fullmatch(token) is not None:
             continue
         variants = [(match.start(), match.end(), token)]
         stripped = token.strip(_AROUND)
@@ -158,7 +156,7 @@ def _ascii85(token: str) -> bytes | None:
     return None
 
 
-_ASCII85_NAMES = ("85", "decod")
+_ASCII85_NAMES = ("ascii85", "ascii 85", "base85", "base 85", "a85", "b85", "decod")
 _SHORT_TOKENS = re.compile(r"(?<![!-~])[!-~]{5,7}(?![!-~])")
 
 

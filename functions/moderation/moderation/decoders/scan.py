@@ -14,7 +14,8 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 @lru_cache(maxsize=1)  # the decoders of one text ask one after another
 def lowered(text: str) -> str:
     """`text` with ASCII letters in lower case, position for position (str.lower may lengthen other text: `İ`)."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
 class Words:

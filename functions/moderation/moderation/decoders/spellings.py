@@ -31,7 +31,8 @@ _FROM_MORSE = {code: letter for letter, code in _MORSE.items()}
 
 @cache
 def _morse_runs() -> re.Pattern[str]:
-    return re.compile(r"[.\-/ |]{5,}+")
+    # Three codes or more apart by separators; starting with a code, so the engine skips to the dots and dashes.
+    return re.compile(r"[.\-]++(?:[ /|]++[.\-]++){2,}")
 
 
 def morse(text: str) -> Segments:
@@ -39,11 +40,8 @@ def morse(text: str) -> Segments:
     valid, at least three of them, dots and dashes both."""
     for run in _morse_runs().finditer(text):
         start, end = run.span()
-        # A code glued to a word is no code: the run starts and ends at white space.
-        while start < end and start > 0 and not text[start - 1].isspace() and text[start] != " ":
-            start += 1
-        while end > start and end < len(text) and not text[end].isspace() and text[end - 1] != " ":
-            end -= 1
+        if (start > 0 and not text[start - 1].isspace()) or (end < len(text) and not text[end].isspace()):
+            continue  # glued to a word: `a.-b`, `x-- -- --y`
         words = [word.split() for word in re.split("[/|]", text[start:end])]
         codes = [code for word in words for code in word]
         if len(codes) < MIN_SIGNS or any(code not in _FROM_MORSE for code in codes):
