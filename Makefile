@@ -7,6 +7,8 @@ PORT ?= 3000
 VENV := .venv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+# The precision corpus's npm keyword lists (bench/precision/package.json and its lock), installed here, not committed.
+PRECISION_NPM := .cache/precision/npm
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see docs/speed.md).
@@ -18,7 +20,7 @@ AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_da
 export SAM_CLI_TELEMETRY = 0
 
 .PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
-	bench clean
+	bench precision precision-baseline clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
@@ -34,7 +36,7 @@ lint: $(VENV)/.dev.stamp
 typecheck: $(VENV)/.dev.stamp
 	$(BIN)/mypy
 
-pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp
+pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp $(PRECISION_NPM)/.stamp
 	SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest
 
 # A long hunt for inputs that break the property tests (every test marked `hypothesis`): thousands of random
@@ -85,6 +87,15 @@ validate: $(SAM_VENV)/.stamp
 bench: $(VENV)/.dev.stamp
 	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.decoders || status=1; exit $$status
 
+# How often keyword moderation flags innocent text (docs/precision.md): the whole corpus, a few minutes.
+precision: $(VENV)/.dev.stamp $(PRECISION_NPM)/.stamp
+	PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.precision
+
+# Rewrites tests/precision/false_positives.jsonl, the slice's false positives `make test` holds to (only after a
+# deliberate change: the test asks for deleted lines when a fix lands, and fails on new ones).
+precision-baseline: $(VENV)/.dev.stamp $(PRECISION_NPM)/.stamp
+	PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.precision.slice
+
 $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/shared/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
@@ -98,6 +109,12 @@ $(VENV)/.docs.stamp: $(VENV)/.local.stamp requirements/docs.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/docs.txt
 	touch $@
 
+$(PRECISION_NPM)/.stamp: bench/precision/package.json bench/precision/package-lock.json
+	mkdir -p $(PRECISION_NPM)
+	cp bench/precision/package.json bench/precision/package-lock.json $(PRECISION_NPM)/
+	cd $(PRECISION_NPM) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 $(SAM_VENV)/.stamp: requirements/sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/sam.txt
@@ -109,4 +126,4 @@ $(CHECKOV_VENV)/.stamp: requirements/checkov.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .site .cache/precision
