@@ -17,8 +17,9 @@ from __future__ import annotations
 from functools import cache
 
 MAX_DEPTH = 2
-"""Decoded text is decoded once more (base64 of hex, tag characters holding base64), no deeper: each level costs at
-most a few times the text's length, so two levels stay linear."""
+"""Decoded text is decoded once more (base64 of hex, tag characters holding base64), no deeper, and only its first
+NESTED_READ characters: each level costs at most a few times the text's length, and the second is bounded."""
+NESTED_READ = 20_000
 
 BLOCK, ALIGNED, MIRRORED = 0, 1, 2
 """How a decoded text lies over its segment: any hit in it is the whole segment (BLOCK); character for character
@@ -105,10 +106,13 @@ def _ignored_table() -> dict[int, None]:
 
 def batches(text: str, *, nested: bool = False) -> list[Batch]:
     """The segments of `text` some decoder decodes (registry.DECODERS, each tried only where its cheap hint is), in
-    a batch for the pattern rules too and one for the keywords only. `nested`: `text` is decoded text itself, where
-    whole-text ciphers are not tried again (they would read their own output)."""
+    a batch for the pattern rules too and one for the keywords only. `nested`: `text` is decoded text itself, of which
+    the first NESTED_READ characters are read, and where the ciphers named by a word are not tried again (they
+    would read their own output)."""
     from moderation.decoders.registry import DECODERS  # noqa: PLC0415 - not on the cold start
 
+    if nested:
+        text = text[:NESTED_READ]
     ascii = text.isascii()
     found: tuple[list[Decoded], list[Decoded]] = ([], [])
     for decoder in DECODERS:
