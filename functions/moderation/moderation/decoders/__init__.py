@@ -29,21 +29,28 @@ BLOCK, ALIGNED, MIRRORED = 0, 1, 2
 class Decoded:
     """One segment `[start, end)` of a text that decoder `name` decoded to `text`. `patterns`: regular expressions
     and PII types read it too (byte encodings; not letter ciphers or spellings, where a digit or an e-mail address
-    means nothing or would only be found again)."""
+    means nothing or would only be found again). `min_hit`: the letters and digits a hit in it needs (a decoding
+    chance can make, of ordinary text, yields short words: `APL*PLUS` is ascii85 for `...bs`)."""
 
-    __slots__ = ("end", "layout", "name", "patterns", "start", "text")
+    __slots__ = ("end", "layout", "min_hit", "name", "patterns", "start", "text")
 
-    def __init__(self, name: str, start: int, end: int, text: str, *, layout: int, patterns: bool) -> None:
+    def __init__(
+        self, name: str, start: int, end: int, text: str, *, layout: int, patterns: bool, min_hit: int
+    ) -> None:
         self.name = name
         self.start = start
         self.end = end
         self.text = text
         self.layout = layout
         self.patterns = patterns
+        self.min_hit = min_hit
 
     def original_span(self, original: str, start: int, end: int) -> tuple[int, int] | None:
         """Where a hit on `text[start:end]` lies in `original` (the text this segment is of), or None when the same
-        characters stand there as they are (the views of `original` itself read them: an `&amp;` beside a keyword)."""
+        characters stand there as they are (the views of `original` itself read them: an `&amp;` beside a keyword),
+        or the hit is too short for this decoding (`min_hit`)."""
+        if self.min_hit and sum(char.isalnum() for char in self.text[start:end]) < self.min_hit:
+            return None
         if self.layout == ALIGNED:
             first, last = self.start + start, self.start + end
         elif self.layout == MIRRORED:
@@ -122,6 +129,8 @@ def batches(text: str, *, nested: bool = False) -> list[Batch]:
             continue
         for start, end, decoding, layout in decoder.find(text):
             visible = _visible(decoding) if layout == BLOCK and not decoding.isascii() else decoding
-            segment = Decoded(decoder.name, start, end, visible, layout=layout, patterns=decoder.patterns)
+            segment = Decoded(
+                decoder.name, start, end, visible, layout=layout, patterns=decoder.patterns, min_hit=decoder.min_hit
+            )
             found[decoder.patterns].append(segment)
     return [Batch(segments, bool(patterns)) for patterns, segments in enumerate(found) if segments]

@@ -1,10 +1,10 @@
 """Bytes written in a text alphabet: base64 (standard and URL-safe), base32, base16 (hex) and ascii85 (Adobe's and
 RFC 1924's, as Python's base64 module writes them). Each is looked for in *tokens*: runs of 8 or more printable
-ASCII characters that are not a word of prose (an optional capital, lower-case letters, punctuation after), as
-written or with quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet, with its
-length and padding, and the bytes are UTF-8 text that reads as text (plausible.readable): an ordinary word, a hash
-or a number decodes to bytes that do not (and a token with no letter, a number or a date, is not tried: the
-encodings of text all have letters)."""
+ASCII characters that are not a word of prose (an optional capital, lower-case letters, punctuation after),
+as written or with quotes and brackets around them dropped. A token is decoded if it is in the encoding's alphabet,
+with its length and padding, and the bytes are UTF-8 text that reads as text (plausible.readable): an ordinary
+word, a hash or a number decodes to bytes that do not (and a token with no letter, a number or a date, is not
+tried: the encodings of text all have letters)."""
 
 from __future__ import annotations
 
