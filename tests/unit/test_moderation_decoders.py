@@ -33,6 +33,12 @@ def hits(text: str) -> list[tuple[str, tuple[str, ...]]]:
     return sorted((text[found.start : found.end], found.evasions) for found in MATCHER.find(text))
 
 
+def hits_of(keywords: list[str]) -> Callable[[str], list[tuple[str, tuple[str, ...]]]]:
+    """`hits` for a whole-word rule of other `keywords`."""
+    matcher = StageMatcher([Rule(id="k", category="c", action="block", keywords=keywords, whole_word=True)])
+    return lambda text: sorted((text[found.start : found.end], found.evasions) for found in matcher.find(text))
+
+
 def segments(name: str, text: str) -> list[tuple[str, str]]:
     """What decoder `name` decodes in `text`: (the segment, its decoded text)."""
     (decoder,) = [decoder for decoder in DECODERS if decoder.name == name]
@@ -136,6 +142,18 @@ def test_plain_keywords_are_not_credited_to_a_decoding() -> None:
 def test_ciphers_span_only_their_own_letters() -> None:
     text = "rot13 please: xvyy lbhefrys, then backwards: eniacoc"
     assert hits(text) == [("eniacoc", ("reversed",)), ("xvyy lbhefrys", ("rot13",))]
+
+
+def test_hits_of_decodings_chance_makes_need_more_letters() -> None:
+    """`die` (3 letters) counts in base64 (MIN_HIT) but not in a named cipher (MIN_CIPHER_HIT); in tag characters,
+    which chance never makes, any keyword counts."""
+    assert hits("rot13: qvr") == []
+    assert hits("rot13: xvyy lbhefrys") == [("xvyy lbhefrys", ("rot13",))]
+    die = base64.b64encode(b"I die now").decode()
+    assert hits(die) == [(die, ("base64",))]
+    short = hits_of(["no"])
+    assert short(base64.b64encode(b"no way").decode()) == []
+    assert short(tags("no way")) == [(tags("no way", ""), ("unicode_tags",))]
 
 
 def test_cipher_views_reach_only_near_the_word_naming_them() -> None:
