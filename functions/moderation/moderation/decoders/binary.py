@@ -22,8 +22,13 @@ MIN_LENGTH = 8
 
 
 _RUNS = re.compile("[!-~]{8,}")
-_PROSE_WORD = re.compile(r"[A-Z]?[a-z]+[-'.,;:!?)\"]*")
-"""A word of prose (an optional capital, lower-case letters, punctuation after): no token."""
+_AFTER_WORDS = "-'.,;:!?)\""
+
+
+def _prose_word(run: str) -> bool:
+    """A word of prose: an optional capital, lower-case letters, punctuation after (no token)."""
+    word = run.rstrip(_AFTER_WORDS)
+    return word.isalpha() and word[1:].islower()
 
 
 _LETTER = re.compile("[A-Za-z]")
@@ -34,19 +39,37 @@ _AROUND = "\"'`()[]{}<>,.;:!?"
 def tokens(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     """The text's tokens, each as its variants: (start, end, the token) as written, then without the quotes,
     brackets or sentence punctuation around it (ascii85 ends in such characters, base64 in prose is followed by
-    them). Tokens with no letter (numbers, dates) are left out: the encodings of text all have letters."""
+    them). Tokens with no letter (numbers, dates) are left out: the encodings of text all have letters.
+
+    The runs come as strings (findall makes no match objects), prose words are dropped by str methods, and only the
+    few left are placed in the text: per run, Python does next to nothing."""
+    runs = [run for run in _RUNS.findall(text) if not _prose_word(run) and _LETTER.search(run) is not None]
     found = []
-    for match in _RUNS.finditer(text):
-        token = match.group()
-        if _LETTER.search(token) is None or _PROSE_WORD.fullmatch(token) is not None:
-            continue
-        variants = [(match.start(), match.end(), token)]
+    position = 0
+    for token in runs:
+        start = _run_start(text, token, position)
+        position = start + len(token)
+        variants = [(start, position, token)]
         stripped = token.strip(_AROUND)
         if stripped != token and len(stripped) >= MIN_LENGTH:
-            start = match.start() + token.find(stripped)
-            variants.append((start, start + len(stripped), stripped))
+            stripped_start = start + token.find(stripped)
+            variants.append((stripped_start, stripped_start + len(stripped), stripped))
         found.append(tuple(variants))
     return tuple(found)
+
+
+def _printable_ascii(char: str) -> bool:
+    return "!" <= char <= "~"
+
+
+def _run_start(text: str, run: str, position: int) -> int:
+    """Where `run` (a maximal run of printable ASCII) stands at or after `position`."""
+    start = text.find(run, position)
+    while (start > 0 and _printable_ascii(text[start - 1])) or (
+        start + len(run) < len(text) and _printable_ascii(text[start + len(run)])
+    ):
+        start = text.find(run, start + 1)
+    return start
 
 
 def _decoded_tokens(text: str, decode: Callable[[str], bytes | None]) -> Segments:

@@ -35,9 +35,15 @@ def _morse_runs() -> re.Pattern[str]:
     return re.compile(r"[.\-]++(?:[ /|]++[.\-]++){2,}")
 
 
+# A dot and a dash meet somewhere in a run that has both: in a code, across a space or across a word's `/`.
+_MORSE_TURNS = (".-", "-.", ". -", "- .", ". / -", "- / .", ". | -", "- | .")
+
+
 def morse(text: str) -> Segments:
     """Codes of dots and dashes apart by spaces, words apart by `/` or `|` (`... .... .. -`); every code of the run
     valid, at least three of them, dots and dashes both."""
+    if not any(turn in text for turn in _MORSE_TURNS):  # a few substring searches: cheaper than the regex
+        return
     for run in _morse_runs().finditer(text):
         start, end = run.span()
         if (start > 0 and not text[start - 1].isspace()) or (end < len(text) and not text[end].isspace()):
