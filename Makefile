@@ -87,7 +87,7 @@ validate: $(SAM_VENV)/.stamp
 	$(SAM) validate --lint
 
 bench: $(VENV)/.dev.stamp
-	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; $(BIN)/python -m bench.first_text || status=1; exit $$status
+	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; $(BIN)/python -m bench.first_text || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.decoders || status=1; exit $$status
 
 # How often keyword moderation flags innocent text (docs/precision.md): the whole corpus, a few minutes.
 precision: $(VENV)/.dev.stamp $(PRECISION_NPM)/.stamp

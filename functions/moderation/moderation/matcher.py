@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ahocorasick_rs import AhoCorasick
 
+from moderation import decoders
 from moderation.accents import (
     ACCENTED,
     CAPITALS,
@@ -219,8 +220,9 @@ class StageMatcher:
         self._skeleton_targets = list(skeletons.values())
         self._skeletons = Skeletons(list(skeletons)) if skeletons else None
 
-    def find(self, text: str) -> list[Found]:
-        """Every match of every rule in `text`, keyword matches with the evasion forms they needed."""
+    def find(self, text: str, *, depth: int = 0, patterns: bool = True) -> list[Found]:
+        """Every match of every rule in `text`, keyword matches with the evasion forms they needed. `depth`: how many
+        decodings deep `text` is (see _find_decoded); `patterns`: regular expressions and PII types read it."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
             allowed: dict[int, list[tuple[int, int]]] = {}
@@ -228,7 +230,7 @@ class StageMatcher:
                 self._find_keywords(self._automaton, _Matches(text, found, allowed, self._targets, view))
             if allowed:
                 _spare(found, allowed)
-        if self._regexes or self._pii:
+        if patterns and (self._regexes or self._pii):
             view = plain_view(text)
             for rule, regex in self._regexes:
                 for match in regex.finditer(view.text):
@@ -239,6 +241,8 @@ class StageMatcher:
                 for pii_type, start, end in finder.find(view.text):
                     original = view.original_span(start, end)
                     found.setdefault((rule, *original), Found(rule, *original, pii_type))
+        if depth < decoders.MAX_DEPTH:
+            self._find_decoded(text, found, depth, patterns)
         return list(found.values())
 
     def _keyword_views(self, text: str) -> Iterator[View]:
@@ -249,6 +253,17 @@ class StageMatcher:
         yield folded_view(text, reading=reading)
         if RIGHT_TO_LEFT_OVERRIDE in text:
             yield folded_view(text, display_order=False, reading=reading)
+
+    def _find_decoded(self, text: str, found: dict[tuple[int, int, int], Found], depth: int, patterns: bool) -> None:
+        """The rules read the segments of `text` decoders decode (moderation.decoders), in batches: a hit spans its
+        segment (or, for ciphers, its own letters) and names the decoding among its evasions."""
+        for batch in decoders.batches(text, nested=depth > 0):
+            for inner in self.find(batch.text, depth=depth + 1, patterns=patterns and batch.patterns):
+                placed = batch.place(text, inner.start, inner.end)
+                if placed is not None:
+                    (start, end), name = placed
+                    evasions = tuple(sorted({name, *inner.evasions}))
+                    found.setdefault((inner.rule, start, end), Found(inner.rule, start, end, inner.pii_type, evasions))
 
     def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
         folded = matches.view.text
