@@ -250,11 +250,12 @@ def test_typo_count_bounds_the_spellings_made() -> None:
 
 def test_default_kinds_make_a_few_spellings_per_keyword() -> None:
     """Without opt-in kinds, a word gains a few spellings (each costs compile time): censored twice (its first vowel,
-    every inner letter), vowel-less once, a symbol per `b` (two) or `c`; stretched kana three per kana but the last."""
+    every inner letter), vowel-less once, a symbol per `b` (two) or `c`, ROT13 and Atbash once each; stretched kana
+    three per kana but the last."""
     for keyword, most in [
-        ("motherfucker", 4),
-        ("cocksucker", 7),
-        ("ignore previous instructions", 14),
+        ("motherfucker", 6),
+        ("cocksucker", 9),
+        ("ignore previous instructions", 16),
         ("ばかやろう", 12),
     ]:
         made = list(variants.variants(keyword))

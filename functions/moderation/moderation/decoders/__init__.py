@@ -49,7 +49,7 @@ class Decoded:
         """Where a hit on `text[start:end]` lies in `original` (the text this segment is of), or None when the same
         characters stand there as they are (the views of `original` itself read them: an `&amp;` beside a keyword),
         or the hit is too short for this decoding (`min_hit`)."""
-        if self.min_hit and sum(char.isalnum() for char in self.text[start:end]) < self.min_hit:
+        if self.min_hit and _weight(self.text[start:end]) < self.min_hit:
             return None
         if self.layout == ALIGNED:
             first, last = self.start + start, self.start + end
@@ -134,3 +134,9 @@ def batches(text: str, *, nested: bool = False) -> list[Batch]:
             )
             found[decoder.patterns].append(segment)
     return [Batch(segments, bool(patterns)) for patterns, segments in enumerate(found) if segments]
+
+
+def _weight(hit: str) -> int:
+    """The letters and digits of `hit`, an ideograph or kana counting as two (each is a word or a syllable: `炸弹`,
+    two characters, is as long a hit as `gun`)."""
+    return sum(2 if "\u3040" <= char <= "\u9fff" else 1 for char in hit if char.isalnum())

@@ -22,7 +22,8 @@ def _script(letter: str) -> str:
 
 def readable(text: str) -> bool:
     """`text` reads as text: no control character (but line breaks and tabs), no replacement character, mostly
-    letters and digits; letters beyond ASCII, if any, at least two and all of one script (`café`, `наркотики`).
+    letters and digits; letters beyond ASCII, if any, all of one script and at least two, or one accented Latin letter
+    (`café`, `наркотики`).
     Hex digits alone are text too: the inner encoding of a nested one (base64 of hex)."""
     visible = text.replace("\r\n", "").replace("\n", "").replace("\t", "").replace(" ", "")
     if not visible.isprintable() or "\ufffd" in visible:
@@ -34,7 +35,12 @@ def readable(text: str) -> bool:
     if len(letters) < 2 or len(letters) + digits < MIN_WORD_SHARE * len(visible):
         return False
     other = [letter for letter in letters if not letter.isascii()]
-    return not other or (len(other) >= 2 and len({_script(letter) for letter in other}) == 1)
+    if not other:
+        return True
+    if len({_script(letter) for letter in other}) != 1:
+        return False
+    # One accented letter among Latin ones is text (`Mörder`, `cocaína`); one letter of an odd block is junk (`iƛjwh`).
+    return len(other) >= 2 or "\u00c0" <= other[0] <= "\u017f"
 
 
 def utf8_text(data: bytes) -> str | None:
