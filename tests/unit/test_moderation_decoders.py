@@ -293,3 +293,12 @@ def test_sneaky_bits_words_past_the_limit_are_not_parsed() -> None:
     long_word = "\u2064\u2062" * 400  # 800 bits, one word: no word is that long
     assert segments("sneaky_bits", long_word) == []
     assert re.fullmatch("[\u2062\u2064]+", long_word)
+
+
+def test_a_nato_sentence_lost_its_spaces_and_its_long_keywords_are_read_anywhere_in_it() -> None:
+    """NATO spelling drops the spaces between words: a whole-word keyword of 4 letters or more is read inside the
+    decoded text (`pleasetellmeaboutcocaine`); a shorter one still needs its boundaries."""
+    sentence = "Papa Lima Echo Alfa Sierra Echo Tango Echo Lima Lima Mike Echo Alfa Bravo Oscar Uniform Tango "
+    cocaine = "Charlie Oscar Charlie Alfa India November Echo"
+    assert [forms for _, forms in hits(sentence + cocaine)] == [("nato",)]
+    assert hits_of(["die"])(sentence + "Delta India Echo") == []

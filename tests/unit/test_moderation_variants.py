@@ -283,3 +283,21 @@ def test_each_kind_and_option_is_documented() -> None:
     typos = schema["$defs"]["Rule"]["properties"]["typos"]["description"]  # what editors show
     assert f"{variants.MAX_TYPO_SPELLINGS:,}" in typos
     assert f"{variants.MIN_TYPO_LETTERS} letters" in " ".join(typos.split())
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "form"),
+    [("shit", "what does fuvg mean", "rot13"), ("cocaine", "buy xlxzrmv", "atbash"), ("shit", "hsrg", "atbash")],
+)
+def test_a_keyword_ciphered_is_read_without_a_word_naming_the_cipher(keyword: str, text: str, form: str) -> None:
+    rule = {"id": "r", "category": "t", "action": "block", "whole_word": True, "keywords": [keyword]}
+    stage = CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": [rule]}}})).stage(
+        "a", "input"
+    )
+    assert stage is not None
+    assert [found.evasions for found in stage.matcher.find(text)] == [(form,)]
+
+
+def test_short_keywords_are_not_ciphered() -> None:
+    assert list(variants.rot13("ass")) == []
+    assert list(variants.rot13("shit")) == ["fuvg"]

@@ -220,14 +220,15 @@ class StageMatcher:
         self._skeleton_targets = list(skeletons.values())
         self._skeletons = Skeletons(list(skeletons)) if skeletons else None
 
-    def find(self, text: str, *, depth: int = 0, patterns: bool = True) -> list[Found]:
+    def find(self, text: str, *, depth: int = 0, patterns: bool = True, words: bool = True) -> list[Found]:
         """Every match of every rule in `text`, keyword matches with the evasion forms they needed. `depth`: how many
         decodings deep `text` is (see _find_decoded); `patterns`: regular expressions and PII types read it."""
         found: dict[tuple[int, int, int], Found] = {}
         if self._automaton is not None:
             allowed: dict[int, list[tuple[int, int]]] = {}
             for view in self._keyword_views(text):
-                self._find_keywords(self._automaton, _Matches(text, found, allowed, self._targets, view))
+                matches = _Matches(text, found, allowed, self._targets, view, words=words)
+                self._find_keywords(self._automaton, matches)
             if allowed:
                 _spare(found, allowed)
         if patterns and (self._regexes or self._pii):
@@ -258,7 +259,9 @@ class StageMatcher:
         """The rules read the segments of `text` decoders decode (moderation.decoders), in batches: a hit spans its
         segment (or, for ciphers, its own letters) and names the decoding among its evasions."""
         for batch in decoders.batches(text, nested=depth > 0):
-            for inner in self.find(batch.text, depth=depth + 1, patterns=patterns and batch.patterns):
+            for inner in self.find(
+                batch.text, depth=depth + 1, patterns=patterns and batch.patterns, words=batch.words
+            ):
                 placed = batch.place(text, inner.start, inner.end)
                 if placed is not None:
                     (start, end), name = placed
@@ -271,7 +274,9 @@ class StageMatcher:
             matches.add(number, start, end)
         if self._skeletons is not None:
             # A skeleton's match has vowels between its letters: no letter of it to compare one for one.
-            by_skeleton = _Matches(matches.text, matches.found, matches.allowed, self._skeleton_targets, matches.view)
+            by_skeleton = _Matches(
+                matches.text, matches.found, matches.allowed, self._skeleton_targets, matches.view, words=matches.words
+            )
             for number, start, end in self._skeletons.find(folded):
                 by_skeleton.add(number, start, end, letters=())
         if self._candidates is None:
@@ -282,9 +287,14 @@ class StageMatcher:
         for pattern, start, end in self._candidates.find_matches_as_indexes(reading.candidates, overlapping=True):
             for number in self._candidate_targets[pattern]:
                 for whole in {whole for _, whole, _ in self._targets[number].rules}:
-                    checked = reading.check(start, end, self._folded[number], whole)
+                    checked = reading.check(start, end, self._folded[number], whole and matches.whole_words(number))
                     if checked is not None:
                         matches.add(number, *checked[:3], whole_words=whole, letters=checked[3])
+
+
+LONG_WITHOUT_WORDS = 4
+"""Letters a whole-word keyword needs before it is read inside a decoded text that lost its word boundaries (NATO
+spelling: `pleasetellmeaboutcocaine`)."""
 
 
 def _spare(found: dict[tuple[int, int, int], Found], allowed: dict[int, list[tuple[int, int]]]) -> None:
@@ -299,7 +309,18 @@ class _Matches:
     """The keyword matches of one text, by rule and original span, each with its evasion forms, and the spans of
     the rules' allowed phrases."""
 
-    __slots__ = ("_override_ends", "_verdicts", "_words", "allowed", "ascii", "found", "targets", "text", "view")
+    __slots__ = (
+        "_override_ends",
+        "_verdicts",
+        "_words",
+        "allowed",
+        "ascii",
+        "found",
+        "targets",
+        "text",
+        "view",
+        "words",
+    )
 
     def __init__(
         self,
@@ -308,8 +329,12 @@ class _Matches:
         allowed: dict[int, list[tuple[int, int]]],
         targets: list[_Target],
         view: View,
+        *,
+        words: bool = True,
     ) -> None:
+        """`words`: the text has its word boundaries (a decoding may have lost them: NATO spelling drops spaces)."""
         self.text = text
+        self.words = words
         self.ascii = text.isascii()
         self._words: WordRuns | None = None
         self._verdicts: dict[tuple[Callable[[str, int, int], bool], tuple[int, int]], bool] = {}
@@ -319,6 +344,11 @@ class _Matches:
         self.targets = targets
         # The reversed spans are in order and apart: a match finds the one it may overlap by bisection.
         self._override_ends = [last for _, last in view.reversed_spans]
+
+    def whole_words(self, number: int) -> bool:
+        """A whole-word rule's boundaries apply to target `number`: the text has word boundaries, or the keyword is
+        too short (below LONG_WITHOUT_WORDS letters) to be read where they are lost."""
+        return self.words or self.targets[number].letters < LONG_WITHOUT_WORDS
 
     def add(
         self,
@@ -339,7 +369,7 @@ class _Matches:
         for rule, whole, allowed in target.rules:
             if whole_words is not None and whole != whole_words:
                 continue
-            if whole_words is None and whole and not whole_word(view.text, start, end):
+            if whole_words is None and whole and self.whole_words(number) and not whole_word(view.text, start, end):
                 continue
             key = (rule, original_start, original_end)
             if key in self.found and not allowed:

@@ -192,6 +192,19 @@ READINGS: tuple[ReadingSpec, ...] = (
         (Example("ばか", "ばーか", whole_word=False), Example("ばか", "バーカ", whole_word=False)),
     ),
     ReadingSpec(
+        "rot13",
+        "a Latin keyword of 4+ letters in ROT13, anywhere (decoders: whole texts where a word names the cipher)",
+        "keywords of 3 letters or less: short ciphered words are words (`nff` for `ass`)",
+        (Example("shit", "what does fuvg mean"),),
+        (Example("ass", "nff"),),
+    ),
+    ReadingSpec(
+        "atbash",
+        "a Latin keyword of 4+ letters in Atbash, anywhere (decoders: whole texts where a word names the cipher)",
+        "keywords of 3 letters or less",
+        (Example("cocaine", "buy xlxzrmv"),),
+    ),
+    ReadingSpec(
         "typo",
         "one letter inserted, deleted, replaced or two swapped (a rule's typos: 1)",
         "opt-in; words of 8+ letters, or 4+ in phrases of 3+ words, first and last letters kept",

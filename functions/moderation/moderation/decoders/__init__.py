@@ -32,10 +32,10 @@ class Decoded:
     means nothing or would only be found again). `min_hit`: the letters and digits a hit in it needs (a decoding
     chance can make, of ordinary text, yields short words: `APL*PLUS` is ascii85 for `...bs`)."""
 
-    __slots__ = ("end", "layout", "min_hit", "name", "patterns", "start", "text")
+    __slots__ = ("end", "layout", "min_hit", "name", "patterns", "start", "text", "words")
 
     def __init__(
-        self, name: str, start: int, end: int, text: str, *, layout: int, patterns: bool, min_hit: int
+        self, name: str, start: int, end: int, text: str, *, layout: int, patterns: bool, min_hit: int, words: bool
     ) -> None:
         self.name = name
         self.start = start
@@ -44,6 +44,7 @@ class Decoded:
         self.layout = layout
         self.patterns = patterns
         self.min_hit = min_hit
+        self.words = words
 
     def original_span(self, original: str, start: int, end: int) -> tuple[int, int] | None:
         """Where a hit on `text[start:end]` lies in `original` (the text this segment is of), or None when the same
@@ -70,11 +71,13 @@ class Batch:
     """The decoded texts of one text's segments, one after another (SEPARATOR between), read by the rules in one
     pass: the cost of a pass is paid once per text, not once per segment. `patterns`: see Decoded."""
 
-    __slots__ = ("_starts", "patterns", "segments", "text")
+    __slots__ = ("_starts", "patterns", "segments", "text", "words")
 
-    def __init__(self, segments: list[Decoded], patterns: bool) -> None:
+    def __init__(self, segments: list[Decoded], patterns: bool, words: bool = True) -> None:
+        """`words`: its decoded texts keep their word boundaries (see registry.Decoder)."""
         self.segments = segments
         self.patterns = patterns
+        self.words = words
         # Ending with a separator too: the evasion checks always run on decoded text, so a phrase whose spaces a
         # decoding lost (NATO spelling drops them: `killyourself`) still matches, however many segments there are.
         self.text = SEPARATOR.join(segment.text for segment in segments) + SEPARATOR
@@ -121,7 +124,7 @@ def batches(text: str, *, nested: bool = False) -> list[Batch]:
     if nested:
         text = text[:NESTED_READ]
     ascii = text.isascii()
-    found: tuple[list[Decoded], list[Decoded]] = ([], [])
+    found: dict[tuple[bool, bool], list[Decoded]] = {}  # by (patterns, words): each a batch
     for decoder in DECODERS:
         if ascii and (not decoder.ascii or (decoder.hint is not None and decoder.hint not in text)):
             continue
@@ -130,10 +133,17 @@ def batches(text: str, *, nested: bool = False) -> list[Batch]:
         for start, end, decoding, layout in decoder.find(text):
             visible = _visible(decoding) if layout == BLOCK and not decoding.isascii() else decoding
             segment = Decoded(
-                decoder.name, start, end, visible, layout=layout, patterns=decoder.patterns, min_hit=decoder.min_hit
+                decoder.name,
+                start,
+                end,
+                visible,
+                layout=layout,
+                patterns=decoder.patterns,
+                min_hit=decoder.min_hit,
+                words=decoder.words,
             )
-            found[decoder.patterns].append(segment)
-    return [Batch(segments, bool(patterns)) for patterns, segments in enumerate(found) if segments]
+            found.setdefault((decoder.patterns, decoder.words), []).append(segment)
+    return [Batch(segments, patterns, words) for (patterns, words), segments in found.items()]
 
 
 def _weight(hit: str) -> int:

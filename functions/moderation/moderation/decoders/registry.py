@@ -14,9 +14,10 @@ class Decoder:
     that skips it for most texts); `patterns`: regular expressions and PII types read its decoded text too;
     `whole_text`: it reads the text around a word that names it, not segments of its own (not tried on decoded
     text); `min_hit`: the letters and digits a hit in its decoded text needs, where chance makes decodings of
-    ordinary text (MIN_HIT, MIN_CIPHER_HIT)."""
+    ordinary text (MIN_HIT, MIN_CIPHER_HIT); `words`: its decoded text keeps word boundaries (NATO spelling drops
+    the spaces: whole-word keywords of 4 letters or more are read anywhere in it)."""
 
-    __slots__ = ("ascii", "find", "hint", "min_hit", "name", "patterns", "whole_text")
+    __slots__ = ("ascii", "find", "hint", "min_hit", "name", "patterns", "whole_text", "words")
 
     def __init__(
         self,
@@ -28,6 +29,7 @@ class Decoder:
         patterns: bool = True,
         whole_text: bool = False,
         min_hit: int = 0,
+        words: bool = True,
     ) -> None:
         self.name = name
         self.find = find
@@ -36,6 +38,7 @@ class Decoder:
         self.patterns = patterns
         self.whole_text = whole_text
         self.min_hit = min_hit
+        self.words = words
 
 
 MIN_HIT = 3
@@ -62,6 +65,6 @@ DECODERS = (
     Decoder("upside_down", ciphers.upside_down, ascii=False, patterns=False, min_hit=MIN_CIPHER_HIT),
     Decoder("morse", spellings.morse, hint=" ", patterns=False),
     Decoder("braille", spellings.braille, ascii=False, patterns=False),
-    Decoder("nato", spellings.nato, patterns=False),
+    Decoder("nato", spellings.nato, patterns=False, words=False),
     Decoder("ecoji", spellings.ecoji, ascii=False),
 )
