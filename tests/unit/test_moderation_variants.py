@@ -287,7 +287,11 @@ def test_each_kind_and_option_is_documented() -> None:
 
 @pytest.mark.parametrize(
     ("keyword", "text", "form"),
-    [("shit", "what does fuvg mean", "rot13"), ("cocaine", "buy xlxzrmv", "atbash"), ("shit", "hsrg", "atbash")],
+    [
+        ("cocaine", "what does pbpnvar mean", "rot13"),
+        ("cocaine", "buy xlxzrmv", "atbash"),
+        ("bastard", "yzhgziw", "atbash"),
+    ],
 )
 def test_a_keyword_ciphered_is_read_without_a_word_naming_the_cipher(keyword: str, text: str, form: str) -> None:
     rule = {"id": "r", "category": "t", "action": "block", "whole_word": True, "keywords": [keyword]}
@@ -298,6 +302,7 @@ def test_a_keyword_ciphered_is_read_without_a_word_naming_the_cipher(keyword: st
     assert [found.evasions for found in stage.matcher.find(text)] == [(form,)]
 
 
-def test_short_keywords_are_not_ciphered() -> None:
-    assert list(variants.rot13("ass")) == []
-    assert list(variants.rot13("shit")) == ["fuvg"]
+def test_keywords_under_six_letters_are_not_ciphered() -> None:
+    """Their ciphered spellings are words too often (ROT13 of `hore` is `uber`, of `jebat` `wrong`)."""
+    assert list(variants.rot13("jebat")) == []
+    assert list(variants.rot13("cocaine")) == ["pbpnvar"]

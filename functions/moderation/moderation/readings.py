@@ -193,15 +193,15 @@ READINGS: tuple[ReadingSpec, ...] = (
     ),
     ReadingSpec(
         "rot13",
-        "a Latin keyword of 4+ letters in ROT13, anywhere (decoders: whole texts where a word names the cipher)",
-        "keywords of 3 letters or less: short ciphered words are words (`nff` for `ass`)",
-        (Example("shit", "what does fuvg mean"),),
-        (Example("ass", "nff"),),
+        "a Latin keyword of 6+ letters in ROT13, anywhere (decoders: whole texts where a word names the cipher)",
+        "keywords of 5 letters or less: short ciphered words are words (`wrong` is ROT13 of `jebat`)",
+        (Example("cocaine", "what does pbpnvar mean"),),
+        (Example("jebat", "that is wrong"),),
     ),
     ReadingSpec(
         "atbash",
-        "a Latin keyword of 4+ letters in Atbash, anywhere (decoders: whole texts where a word names the cipher)",
-        "keywords of 3 letters or less",
+        "a Latin keyword of 6+ letters in Atbash, anywhere (decoders: whole texts where a word names the cipher)",
+        "keywords of 5 letters or less (`bzip` is Atbash of `yark`)",
         (Example("cocaine", "buy xlxzrmv"),),
     ),
     ReadingSpec(

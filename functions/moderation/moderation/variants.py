@@ -8,7 +8,7 @@ the evasion form it names in `Found.evasions`:
 - `lookalikes`: symbols that draw a letter, or a digit and a stroke (`|3itch`, `l3itch`, `co(k`);
 - `letter_pairs`: two letters that look or sound like one (`rnurder`, `vvank`, `click` for `dick`, `phuck`), opt-in;
 - `stretched`: a hiragana keyword with long-vowel marks after a kana (`ばーか`, `バーカ` for `ばか`);
-- `rot13`, `atbash`: a Latin keyword of 4 letters or more in the cipher (`fuvg`), where no word names it;
+- `rot13`, `atbash`: a Latin keyword of 6 letters or more in the cipher (`pbpnvar`), where no word names it;
 - `typo`: one edit (a letter inserted, deleted, replaced, or two swapped) inside a long word, opt-in per rule with
   `typos` (`marjuana`, `ignroe previous instructions`).
 
@@ -202,9 +202,10 @@ def _typos_of_word(word: str) -> Iterator[str]:
             yield word[:index] + letter + word[index:]
 
 
-MIN_CIPHERED = 4
+MIN_CIPHERED = 6
 """Letters a keyword (its letters, all words together) needs before its ROT13 or Atbash spelling is read unnamed:
-shorter ciphered words are often words (`nff` is ROT13 of `ass`, `irk` of `vex`)."""
+shorter ciphered words are often words (on real text, ROT13 of `hore` is `uber`, of `shag` `funt`, of `jebat` `wrong`;
+Atbash of `yark` is `bzip`)."""
 
 _ROT13 = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[13:] + _LATIN[:13] + (_LATIN[13:] + _LATIN[:13]).upper())
 _ATBASH = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[::-1] + _LATIN[::-1].upper())
@@ -212,7 +213,7 @@ _ATBASH = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[::-1] + _LATIN[::-1].upp
 
 def _ciphered(table: dict[int, int]) -> Callable[[str], Iterator[str]]:
     def spellings(keyword: str) -> Iterator[str]:
-        """The keyword (basic Latin letters only) in the cipher, read wherever it stands, named or not (`fuvg`):
+        """The keyword (basic Latin letters only) in the cipher, read wherever it stands, named or not (`pbpnvar`):
         decoders/ciphers.py reads whole ciphered texts only where a word names the cipher."""
         letters = keyword.replace(" ", "")
         if keyword.isascii() and letters.isalpha() and len(letters) >= MIN_CIPHERED:
