@@ -6,28 +6,11 @@ dashes, a change of script as a word boundary, Indic vowel signs, joined phrase 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from moderation.matcher import CompiledPolicy
 from moderation.policy import ModerationPolicy
-
-
-def stage(keywords: list[str], whole_word: bool = True, **rule: Any) -> Any:
-    document = {"id": "r", "category": "t", "action": "block", "whole_word": whole_word, "keywords": keywords, **rule}
-    return CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": [document]}}})).stage(
-        "app", "input"
-    )
-
-
-def matched(keywords: list[str], text: str, whole_word: bool = True, **rule: Any) -> list[tuple[str, tuple[str, ...]]]:
-    """Each match as (the original characters it covers, its evasion forms)."""
-    return [
-        (text[found.start : found.end], found.evasions)
-        for found in stage(keywords, whole_word, **rule).matcher.find(text)
-    ]
-
+from tests.unit.keyword_rules import matched
 
 # --- accents ----------------------------------------------------------------------------------------------------
 

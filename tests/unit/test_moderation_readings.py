@@ -7,27 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from moderation.matcher import CompiledPolicy
-from moderation.policy import ModerationPolicy
 from moderation.readings import BY_NAME, READINGS, Example, explain
+from tests.unit.keyword_rules import keyword_stage
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "evasions.md"
 
 
 def found(example: Example) -> list[tuple[str, ...]]:
     """The evasions of each match of the example's keyword in its text."""
-    rule = {
-        "id": "r",
-        "category": "t",
-        "action": "block",
-        "whole_word": example.whole_word,
-        "keywords": [example.keyword],
-        **dict(example.options),
-    }
-    stage = CompiledPolicy(ModerationPolicy.model_validate({"default": {"input": {"rules": [rule]}}})).stage(
-        "app", "input"
-    )
-    assert stage is not None
+    stage = keyword_stage([example.keyword], example.whole_word, **dict(example.options))
     return [match.evasions for match in stage.matcher.find(example.text)]
 
 

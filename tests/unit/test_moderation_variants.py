@@ -15,18 +15,12 @@ from pydantic import ValidationError
 from moderation import variants
 from moderation.matcher import CompiledPolicy
 from moderation.policy import ModerationPolicy
+from tests.unit.keyword_rules import matched
 
 
 def policy(rule: dict[str, Any]) -> ModerationPolicy:
     document = {"id": "r", "category": "t", "action": "block", **rule}
     return ModerationPolicy.model_validate({"default": {"input": {"rules": [document]}}})
-
-
-def matched(keywords: list[str], text: str, whole_word: bool = True, **rule: Any) -> list[tuple[str, tuple[str, ...]]]:
-    """Each match as (the original characters it covers, its evasion forms)."""
-    stage = CompiledPolicy(policy({"keywords": keywords, "whole_word": whole_word, **rule})).stage("app", "input")
-    assert stage is not None
-    return [(text[found.start : found.end], found.evasions) for found in stage.matcher.find(text)]
 
 
 # --- censored (on by default) -----------------------------------------------------------------------------------
