@@ -172,3 +172,16 @@ def test_a_match_is_described_with_its_evasion_forms_when_the_engine_gives_them(
     line = describe(dodged, text)
     assert line == 'rule bad (c, block) at query[5:10]: "\uff42 a d" (evasions: confusable, separated)'
     assert SPAN.match(f"  {line}") is not None
+
+
+def test_allowed_phrases_spare_a_match_only_inside_them(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    rule = {"id": "adult", "category": "adult", "action": "block", "keywords": ["色情"], "allow": ["特色情况"]}
+    policy.write_text(json.dumps({"default": {"input": {"rules": [rule]}}}), encoding="utf-8")
+    for spared in ("这是特色情况", "这是特 色 情况", "這是特色情況"):  # as written, spelled apart, Traditional
+        answer, report = run(capsys, "--text", spared, "--policy", str(policy))
+        assert (answer["flagged"], report[1:]) == (False, ["  no rule matched", "decision: pass"]), spared
+    answer, report = run(capsys, "--text", "特色情况和色情", "--policy", str(policy))
+    assert answer["flagged"] is True
+    assert [span["snippet"] for span in spans(report)] == ['"色情"']  # the one outside the allowed phrase
+    assert spans(report)[0]["start"] == "5"
