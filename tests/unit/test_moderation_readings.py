@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.readings import BY_NAME, READINGS, Example, explain
+from moderation.readings import BY_NAME, READINGS, SHORT_KEYWORDS, Example, explain
 from tests.unit.keyword_rules import keyword_stage
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "evasions.md"
@@ -42,3 +42,9 @@ def test_names_are_unique_and_explained() -> None:
     assert len(BY_NAME) == len(READINGS)
     assert explain("accents").startswith("accents: ")
     assert explain("not-a-reading") == "not-a-reading"
+
+
+@pytest.mark.parametrize("example", SHORT_KEYWORDS, ids=[example.text for example in SHORT_KEYWORDS])
+def test_a_keyword_of_one_or_two_letters_takes_no_reading(example: Example) -> None:
+    assert found(example) == []
+    assert found(Example(example.keyword, example.keyword.upper() + "!")) == [()]

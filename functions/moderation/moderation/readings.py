@@ -29,6 +29,9 @@ class ReadingSpec(NamedTuple):
     spared: tuple[Example, ...] = ()
 
 
+SHORT_KEYWORDS = (Example("no", "nooo"), Example("no", "🇳🇴"), Example("ak", "4k video"), Example("no", "ＮＯ"))
+"""Keywords of one or two letters match only as written, case aside: no reading applies (docs/evasions.md)."""
+
 READINGS: tuple[ReadingSpec, ...] = (
     ReadingSpec(
         "width",
