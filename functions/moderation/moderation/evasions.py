@@ -490,19 +490,19 @@ class _Runs:
 
 
 class WordRuns(_Runs):
-    """The words of `text` (letters, digits and marks: see accents.word_around), each walked once."""
+    """The words of `text` (runs of letters, digits and marks: Hindi `होगा` is one word), each walked once."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text, _is_word_letter)
 
 
 def _is_word_letter(char: str) -> bool:
-    return char.isalnum() or (not char.isascii() and _is_mark(char))
+    return char.isalnum() or _is_mark_char(char)
 
 
 def _is_word(char: str) -> bool:
     """A letter, digit, `_` or mark: a vowel sign is part of its word (Hindi `होगा` is one word, not `हो` + `गा`)."""
-    return char.isalnum() or char == "_" or (not char.isascii() and _is_mark(char))
+    return char.isalnum() or char == "_" or _is_mark_char(char)
 
 
 def _is_mark_char(char: str) -> bool:
