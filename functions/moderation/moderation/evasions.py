@@ -736,7 +736,7 @@ class Reading:
         between in the folded text (a one-letter word spelled apart with the match is a word of its own: `a s h i t`
         is `a shit`)."""
         joined, to_folded = self.joined, self._to_folded
-        if self._inside_run(start, -1) or self._inside_run(end - 1, 1):
+        if self._spelled_apart and (self._inside_run(start, -1) or self._inside_run(end - 1, 1)):
             return True
         left = (
             start > 0
