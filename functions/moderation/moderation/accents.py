@@ -198,13 +198,12 @@ def german(keyword: str) -> bool:
 _LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
-def accent_decorates(text: str, start: int, end: int) -> bool:
-    """An accent in the word `text[start:end]` (the original text) decorates it: the text around is written in
+def accent_decorates(text: str, word: tuple[int, int]) -> bool:
+    """An accent in the word `text[word]` (the original text) decorates it: the text around is written in
     Latin letters without accents, at least MIN_CONTEXT_LETTERS of them, so its language does not use them
     (`you are a shít`). With fewer letters around, or an accented letter among them, the accent is the word's
     spelling (`się`, `Er hat es gemacht, çok`)."""
-    around = text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]
-    letters = _LATIN_LETTER.findall(around)
+    letters = _LATIN_LETTER.findall(_around(text, *word))
     return len(letters) >= MIN_CONTEXT_LETTERS and all(char.isascii() for char in letters)
 
 
@@ -215,19 +214,9 @@ def dotless_decorates(text: str, start: int, end: int) -> bool:
     """The dotless `ı` of the match `text[start:end]` stand for `i`: no letter of Turkish's own (`ı`, `İ`, `ş`, `ğ`)
     within CONTEXT_WINDOW characters around it (`shıt` alone, `please ignore prevıous ınstructıons`; not `Benim adı
     Ali ve senin adın ne`)."""
-    around = text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]
-    return _TURKISH.search(around) is None
+    return _TURKISH.search(_around(text, start, end)) is None
 
 
-_SCRIPTS = (
-    re.compile("[a-zA-Z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff]"),
-    re.compile("[\u0400-\u052f\u1c80-\u1c8f\ua640-\ua69f]"),
-    re.compile("[\u0370-\u03ff\u1f00-\u1fff]"),
-    re.compile("[\u0530-\u058f]"),
-    re.compile("[\u13a0-\u13ff\uab70-\uabbf]"),
-)  # Latin, Cyrillic, Greek, Armenian, Cherokee: the scripts whose letters imitate each other
-
-
-def mixes_scripts(word: str) -> bool:
-    """`word` has letters of two or more of the scripts whose letters imitate each other."""
-    return sum(script.search(word) is not None for script in _SCRIPTS) > 1
+def _around(text: str, start: int, end: int) -> str:
+    """The text within CONTEXT_WINDOW characters before and after `text[start:end]`, a space between."""
+    return text[max(0, start - CONTEXT_WINDOW) : start] + " " + text[end : end + CONTEXT_WINDOW]

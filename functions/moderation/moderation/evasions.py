@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache, lru_cache
 
 from moderation.normalize import TATWEEL, View, has_ignored, one_to_one_folds, other_planes
@@ -389,7 +389,7 @@ _ODD_SPACE = re.compile(r"\s\s|[^\S ]")
 
 # Scripts whose letters imitate each other, by code point ranges (Unicode blocks).
 _SCRIPTS = (
-    ("latin", re.compile("[a-z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f]")),
+    ("latin", re.compile("[a-zA-Z\u00c0-\u02af\u1d00-\u1dbf\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f]")),
     ("cyrillic", re.compile("[\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f]")),
     ("greek", re.compile("[\u0370-\u03ff\u1f00-\u1fff]")),
     ("armenian", re.compile("[\u0530-\u058f]")),
@@ -411,6 +411,12 @@ def _scripts_of(text: str) -> dict[str, int]:
         if found:
             counts[name] = found
     return counts
+
+
+def mixes_scripts(text: str, word: tuple[int, int]) -> bool:
+    """`text[word]` has letters of two or more of the scripts whose letters imitate each other (letters: a script's
+    combining marks, such as U+2DE0-U+2DFF's Cyrillic ones, are no letters of it)."""
+    return len(_scripts_of("".join(char for char in text[word[0] : word[1]] if char.isalpha()))) > 1
 
 
 def _is_letter(char: str) -> bool:
@@ -489,14 +495,32 @@ class _Runs:
         return start, end
 
 
-class WordRuns(_Runs):
-    """The words of `text` (runs of letters, digits and marks: Hindi `होगा` is one word), each walked once."""
+class Verdicts:
+    """Span checks of one text that read what is around a span: each span is first grown by the runs of characters
+    its check grows by (`grown_by[check]`: the letters of its word, the text up to white space), and each check is
+    worked out once per grown span, so many candidates in one long word cost one walk of it and one check."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text, _is_word_letter)
+    __slots__ = ("_grown", "_grown_by", "_text", "_verdicts")
+
+    def __init__(self, text: str, grown_by: Mapping[SpanCheck, Callable[[str], bool]]) -> None:
+        self._text = text
+        self._grown_by = grown_by
+        self._grown: dict[SpanCheck, _Runs] = {}
+        self._verdicts: dict[tuple[SpanCheck, tuple[int, int]], bool] = {}
+
+    def __call__(self, check: SpanCheck, start: int, end: int) -> bool:
+        runs = self._grown.get(check)
+        if runs is None:
+            runs = self._grown[check] = _Runs(self._text, self._grown_by[check])
+        key = (check, runs.around(start, end))
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = check(self._text, key[1])
+        return verdict
 
 
-def _is_word_letter(char: str) -> bool:
+def word_letter(char: str) -> bool:
+    """A letter, digit or mark: what a word is made of (Hindi `होगा` is one word)."""
     return char.isalnum() or _is_mark_char(char)
 
 
@@ -663,7 +687,6 @@ class Reading:
 
     __slots__ = (
         "_collapsed_adjusted",
-        "_grown",
         "_inside_words",
         "_joined_adjusted",
         "_runs",
@@ -715,9 +738,8 @@ class Reading:
         # candidates -> joined, worked out only as far as the candidates checked need (most texts have none).
         self._collapsed_adjusted: list[int] = []
         self._runs: Iterator[re.Match[str]] | None = _RUNS.finditer(self.stand_ins)
-        # The span checks' runs and verdicts, worked out as candidates ask: once per word, not once per candidate.
-        self._grown: dict[SpanCheck, _Runs] = {}
-        self._verdicts: dict[tuple[SpanCheck, tuple[int, int]], bool] = {}
+        # The span checks' verdicts, worked out as candidates ask: once per word, not once per candidate.
+        self._verdicts = Verdicts(folded, _GROWN_BY)
 
     def _to_joined(self, position: int) -> int:
         """The joined position of the character the candidate text keeps at `position` (the last of its run)."""
@@ -770,17 +792,6 @@ class Reading:
             further = beyond - 1
         return 0 <= further < length and _is_word(joined[further])
 
-    def _verdict(self, check: SpanCheck, start: int, end: int) -> bool:
-        """`check` of `folded[start:end]` grown as the check reads it (see _GROWN_BY)."""
-        runs = self._grown.get(check)
-        if runs is None:
-            runs = self._grown[check] = _Runs(self.folded, _GROWN_BY[check])
-        key = (check, runs.around(start, end))
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            verdict = self._verdicts[key] = check(self.folded, key[1])
-        return verdict
-
     def _to_folded(self, position: int) -> int:
         return position + bisect_right(self._joined_adjusted, position)
 
@@ -812,7 +823,7 @@ class Reading:
             forms.append("leetspeak")
         # What the pattern accepted that is neither the keyword's own letter nor a leet symbol is a look-alike.
         if any(char not in keyword and char not in LEET for char in letters):
-            if not self._verdict(_look_alikes_allowed, folded_start, folded_end):
+            if not self._verdicts(_look_alikes_allowed, folded_start, folded_end):
                 return None
             forms.append("confusable")
         to_folded = self._to_folded
@@ -840,7 +851,7 @@ class Reading:
             return False
         if size < MIN_LEET or _NUMBER_WITH_UNIT.match(written):
             return False
-        return not ("@" in letters and "@" not in keyword and self._verdict(_in_email, *span))
+        return not ("@" in letters and "@" not in keyword and self._verdicts(_in_email, *span))
 
 
 _KATAKANA = re.compile("[\u30a1-\u30fa\uff66-\uff9d]")

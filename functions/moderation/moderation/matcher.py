@@ -22,24 +22,25 @@ from moderation.accents import (
     LOOSE,
     MIN_ACCENTED,
     REFUSED,
-    SAME,
     accent_decorates,
     compare,
     dotless_decorates,
     german,
     kana_run,
-    mixes_scripts,
 )
 from moderation.evasions import (
     MIN_READ,
     Reading,
-    WordRuns,
+    SpanCheck,
+    Verdicts,
     coarse,
     folds_stand_ins_and_kinds,
+    mixes_scripts,
     spaceless,
     split_by_folding,
     surface_forms,
     whole_word,
+    word_letter,
 )
 from moderation.normalize import RIGHT_TO_LEFT_OVERRIDE, View, fold, folded_view, plain_view
 from moderation.outcome import Stage
@@ -312,7 +313,6 @@ class _Matches:
     __slots__ = (
         "_override_ends",
         "_verdicts",
-        "_words",
         "allowed",
         "ascii",
         "found",
@@ -336,8 +336,7 @@ class _Matches:
         self.text = text
         self.words = words
         self.ascii = text.isascii()
-        self._words: WordRuns | None = None
-        self._verdicts: dict[tuple[Callable[[str, int, int], bool], tuple[int, int]], bool] = {}
+        self._verdicts: Verdicts | None = None  # made on the first match that reads the words around it
         self.view = view
         self.found = found
         self.allowed = allowed
@@ -400,47 +399,34 @@ class _Matches:
             return ()
         start, end = span
         pairs = letters if letters is not None else [(start + at, at) for at in range(end - start)]
-        forms: set[str] = set()
-        loose: set[int] = set()  # dotless i for i, look-alikes only in another case: allowed by the text around
+        verdicts: set[int] = set()
         for position, index in pairs:
             first, last = self.view.original_span(position, position + 1)
             verdict = compare(text[first:last], target.clusters[index])
-            if verdict == SAME:
-                continue
-            if verdict in (DOTLESS, LOOSE):
-                loose.add(verdict)
-                if verdict == LOOSE:
-                    continue
             if verdict == REFUSED or (verdict == ESZETT and _sharp_s(text[first:last]) and not target.german):
                 return None
-            forms.add(_LETTER_FORMS[verdict])
-        if not self._allowed_here(target, forms, loose, original):
+            verdicts.add(verdict)
+        if not self._allowed_here(target, verdicts, original):
             return None
-        return tuple(forms)
+        return tuple(_LETTER_FORMS[verdict] for verdict in verdicts if verdict in _LETTER_FORMS)
 
-    def _allowed_here(self, target: _Target, forms: set[str], loose: set[int], original: tuple[int, int]) -> bool:
+    def _allowed_here(self, target: _Target, verdicts: set[int], original: tuple[int, int]) -> bool:
         """The readings that depend on the text around the match allow it: an accent that decorates, a whole run of
         kana, a dotless i outside Turkish text, a look-alike in another case in a word that mixes scripts."""
-        text = self.text
-        if "accents" in forms and (target.letters < MIN_ACCENTED or not self._word_verdict(accent_decorates, original)):
+        short = target.letters < MIN_ACCENTED  # too short for an accent or a dotless i to decorate it
+        if ACCENTED in verdicts and (short or not self._word_verdict(accent_decorates, original)):
             return False
-        if "kana" in forms and not kana_run(text, *original):
+        if KANA in verdicts and not kana_run(self.text, *original):
             return False
-        if DOTLESS in loose and (target.letters < MIN_ACCENTED or not dotless_decorates(text, *original)):
+        if DOTLESS in verdicts and (short or not dotless_decorates(self.text, *original)):
             return False
-        return LOOSE not in loose or self._word_verdict(_mixes_scripts_in, original)
+        return LOOSE not in verdicts or self._word_verdict(mixes_scripts, original)
 
-    def _word_verdict(self, check: Callable[[str, int, int], bool], span: tuple[int, int]) -> bool:
-        """`check` of the word around `span` (the letters touching it), worked out once per word: many matches in one
-        long word cost one walk of it, not one each."""
-        if self._words is None:
-            self._words = WordRuns(self.text)
-        word = self._words.around(*span)
-        key = (check, word)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            verdict = self._verdicts[key] = check(self.text, *word)
-        return verdict
+    def _word_verdict(self, check: SpanCheck, span: tuple[int, int]) -> bool:
+        """`check` of the word around `span` (the letters touching it), once per word (evasions.Verdicts)."""
+        if self._verdicts is None:
+            self._verdicts = Verdicts(self.text, _WORD_CHECKS)
+        return self._verdicts(check, *span)
 
     def _forms(self, start: int, end: int, target: _Target, forms: tuple[str, ...]) -> tuple[str, ...]:
         original = self.text[start:end]
@@ -451,15 +437,15 @@ class _Matches:
         return tuple(sorted({*forms, *target.forms, *surface}))
 
 
-def _mixes_scripts_in(text: str, start: int, end: int) -> bool:
-    return mixes_scripts(text[start:end])
+_WORD_CHECKS: dict[SpanCheck, Callable[[str], bool]] = {accent_decorates: word_letter, mixes_scripts: word_letter}
+"""The checks of a match's letters that read its whole word (grown by the letters touching it)."""
 
 
 def _sharp_s(cluster: str) -> bool:
     return "ß" in cluster or "ẞ" in cluster
 
 
-_LETTER_FORMS = {
+_LETTER_FORMS = {  # SAME and LOOSE name nothing (a look-alike's `confusable` comes from the evasion checks)
     DECORATED: "marks",
     ACCENTED: "accents",
     ESZETT: "eszett",
