@@ -207,8 +207,9 @@ MIN_CIPHERED = 6
 shorter ciphered words are often words (on real text, ROT13 of `hore` is `uber`, of `shag` `funt`, of `jebat` `wrong`;
 Atbash of `yark` is `bzip`)."""
 
-_ROT13 = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[13:] + _LATIN[:13] + (_LATIN[13:] + _LATIN[:13]).upper())
-_ATBASH = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[::-1] + _LATIN[::-1].upper())
+ROT13 = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[13:] + _LATIN[:13] + (_LATIN[13:] + _LATIN[:13]).upper())
+ATBASH = str.maketrans(_LATIN + _LATIN.upper(), _LATIN[::-1] + _LATIN[::-1].upper())
+"""The two letter ciphers, for str.translate (decoders/ciphers.py reads whole ciphered texts with them too)."""
 
 
 def _ciphered(table: dict[int, int]) -> Callable[[str], Iterator[str]]:
@@ -222,8 +223,8 @@ def _ciphered(table: dict[int, int]) -> Callable[[str], Iterator[str]]:
     return spellings
 
 
-rot13 = _ciphered(_ROT13)
-atbash = _ciphered(_ATBASH)
+rot13 = _ciphered(ROT13)
+atbash = _ciphered(ATBASH)
 
 
 def typos(keyword: str) -> Iterator[str]:

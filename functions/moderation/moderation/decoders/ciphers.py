@@ -15,14 +15,10 @@ from functools import cache, lru_cache
 
 from moderation.decoders import ALIGNED, MIRRORED
 from moderation.decoders.scan import Words
+from moderation.variants import ATBASH, ROT13
 
 Segments = Iterator[tuple[int, int, str, int]]
 
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-_ROT13 = str.maketrans(
-    _ALPHABET + _ALPHABET.upper(), _ALPHABET[13:] + _ALPHABET[:13] + (_ALPHABET[13:] + _ALPHABET[:13]).upper()
-)
-_ATBASH = str.maketrans(_ALPHABET + _ALPHABET.upper(), _ALPHABET[::-1] + _ALPHABET[::-1].upper())
 
 REACH = 1_000
 """Characters either side of a word naming a cipher that are read deciphered."""
@@ -69,13 +65,13 @@ def _windows(text: str, cipher: str) -> Iterator[tuple[int, int]]:
 def rot13(text: str) -> Segments:
     """Named `rot13`, `rot-13`, `rot 13`, `caesar`, or any `decode`/`cipher`."""
     for start, end in _windows(text, "rot13"):
-        yield start, end, text[start:end].translate(_ROT13), ALIGNED
+        yield start, end, text[start:end].translate(ROT13), ALIGNED
 
 
 def atbash(text: str) -> Segments:
     """Named `atbash`, or any `decode`/`cipher`."""
     for start, end in _windows(text, "atbash"):
-        yield start, end, text[start:end].translate(_ATBASH), ALIGNED
+        yield start, end, text[start:end].translate(ATBASH), ALIGNED
 
 
 def reversed_text(text: str) -> Segments:
