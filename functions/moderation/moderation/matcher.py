@@ -4,6 +4,7 @@ expressions and the PII types. Built once per policy (moderator.py compiles each
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -477,10 +478,19 @@ class CompiledPolicy:
         stages = [policy.default, *policy.apps.values()]
         self._stages: dict[int, CompiledStage] = {}
         compiled: list[CompiledStage] = []  # stages with equal rules (input and output alike) share one matcher
-        for stage in (stage for pair in stages for stage in (pair.input, pair.output) if stage is not None):
-            same = next((done for done in compiled if done.rules == stage.rules), None)
-            self._stages[id(stage)] = CompiledStage(stage, None if same is None else same.matcher)
-            compiled.append(self._stages[id(stage)])
+        # Compiling makes several small objects per keyword spelling (tens of thousands for a large policy) and no
+        # cycles: the cyclic collector, run by allocation counts, would only scan them again and again (make bench's
+        # 10,000-keyword compile: 0.57 s with it running, 0.27 s without, one run each).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for stage in (stage for pair in stages for stage in (pair.input, pair.output) if stage is not None):
+                same = next((done for done in compiled if done.rules == stage.rules), None)
+                self._stages[id(stage)] = CompiledStage(stage, None if same is None else same.matcher)
+                compiled.append(self._stages[id(stage)])
+        finally:
+            if collecting:
+                gc.enable()
 
     def stage(self, app_id: str, stage: Stage) -> CompiledStage | None:
         chosen = self.policy.stage(app_id, stage)
