@@ -195,7 +195,9 @@ def german(keyword: str) -> bool:
     return any(char in "äöüßẞ" for char in keyword.lower()) or len(keyword.replace(" ", "")) >= LONG_ESZETT
 
 
-_LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
+@cache
+def _latin_letter() -> re.Pattern[str]:
+    return re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 
 
 def accent_decorates(text: str, word: tuple[int, int]) -> bool:
@@ -203,18 +205,20 @@ def accent_decorates(text: str, word: tuple[int, int]) -> bool:
     Latin letters without accents, at least MIN_CONTEXT_LETTERS of them, so its language does not use them
     (`you are a shít`). With fewer letters around, or an accented letter among them, the accent is the word's
     spelling (`się`, `Er hat es gemacht, çok`)."""
-    letters = _LATIN_LETTER.findall(_around(text, *word))
+    letters = _latin_letter().findall(_around(text, *word))
     return len(letters) >= MIN_CONTEXT_LETTERS and all(char.isascii() for char in letters)
 
 
-_TURKISH = re.compile("[ıİşŞğĞ]")
+@cache
+def _turkish() -> re.Pattern[str]:
+    return re.compile("[ıİşŞğĞ]")
 
 
 def dotless_decorates(text: str, start: int, end: int) -> bool:
     """The dotless `ı` of the match `text[start:end]` stand for `i`: no letter of Turkish's own (`ı`, `İ`, `ş`, `ğ`)
     within CONTEXT_WINDOW characters around it (`shıt` alone, `please ignore prevıous ınstructıons`; not `Benim adı
     Ali ve senin adın ne`)."""
-    return _TURKISH.search(_around(text, start, end)) is None
+    return _turkish().search(_around(text, start, end)) is None
 
 
 def _around(text: str, start: int, end: int) -> str:

@@ -48,12 +48,16 @@ MIN_LEET = 3
 LONG_LEET = 4
 """Letters a keyword needs before a match with one real letter may have more digits than letters (`5h17`)."""
 
-_NUMBER_WITH_UNIT = re.compile(
-    r"\d{2,}(?:[kmgtp]?(?:b|bit|bps|hz|w|m|g|l|s)|px|pt|em|mm|cm|km|kg|mg|ml|st|nd|rd|th|am|pm|ms|min|fps|ft|in|mi|mph|"
-    r"lbs?|oz|db|x|p|d|k|h)\Z"
-)
-"""A number of two or more digits and its unit (`80mb` is no `bomb`, `13th` no `beth`); other letters after a number
-are leetspeak's (`817ch`, `455h0le`, `45s4ult`)."""
+
+@cache
+def _number_with_unit() -> re.Pattern[str]:
+    """A number of two or more digits and its unit (`80mb` is no `bomb`, `13th` no `beth`); other letters after a
+    number are leetspeak's (`817ch`, `455h0le`, `45s4ult`)."""
+    return re.compile(
+        r"\d{2,}(?:[kmgtp]?(?:b|bit|bps|hz|w|m|g|l|s)|px|pt|em|mm|cm|km|kg|mg|ml|st|nd|rd|th|am|pm|ms|min|fps|ft|in|"
+        r"mi|mph|lbs?|oz|db|x|p|d|k|h)\Z"
+    )
+
 
 SCRIPT_WINDOW = 200
 """Characters either side of a word that say which script the text around it is in."""
@@ -542,13 +546,17 @@ def _is_mark(char: str) -> bool:
 
 # Scripts written without spaces between words: kana, CJK ideographs, Thai, Lao, Myanmar, Khmer. Where text changes
 # between one of them and another script, a word ends (`你真是个shit`: `shit` is a whole word).
-_SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
-                        "\u4e00-\u9fff\uf900-\ufaff]")  # fmt: skip
+@cache  # a large class of ranges: compiled on the first text that is not ASCII, not on the cold start
+def _spaceless() -> re.Pattern[str]:
+    return re.compile(
+        "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+        "\u4e00-\u9fff\uf900-\ufaff]"
+    )
 
 
 def spaceless(text: str) -> bool:
     """`text` has a character of a script written without spaces (an ideograph, kana, Thai ...)."""
-    return _SPACELESS.search(text) is not None
+    return _spaceless().search(text) is not None
 
 
 def glued(before: str, after: str) -> bool:
@@ -556,7 +564,7 @@ def glued(before: str, after: str) -> bool:
     script written without spaces next to one of another script."""
     if not (_is_word(before) and _is_word(after)):
         return False
-    spaceless = _SPACELESS.match
+    spaceless = _spaceless().match
     return before.isascii() == after.isascii() or (spaceless(before) is None) == (spaceless(after) is None)
 
 
@@ -612,14 +620,16 @@ def _symbol_separators(folded: str) -> list[int]:
 
 # A printf-style placeholder (`%s`, `%-*s`, `%(count)d`, `%pB`): a slot for text, not a letter spelled apart
 # (`Connexion à %s (%s)` holds no `a s s`).
-_PLACEHOLDER = re.compile(r"%(?:\([\w-]{1,32}\))?[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|ll|[hlLqjzt])?[a-zA-Z]{1,2}")
+@cache
+def _placeholder() -> re.Pattern[str]:
+    return re.compile(r"%(?:\([\w-]{1,32}\))?[-+ #0]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|ll|[hlLqjzt])?[a-zA-Z]{1,2}")
 
 
 def _placeholders(folded: str) -> list[int]:
     """The positions of every placeholder's characters."""
     if "%" not in folded:
         return []
-    return [position for match in _PLACEHOLDER.finditer(folded) for position in range(*match.span())]
+    return [position for match in _placeholder().finditer(folded) for position in range(*match.span())]
 
 
 _GAP = "\uffff"  # a noncharacter: marks where each gap starts in a run's signature
@@ -838,7 +848,7 @@ class Reading:
         for name, positions in (("separated", self._spelled_apart), ("split", self._inside_words)):
             if positions and bisect_right(positions, end) > bisect_right(positions, start):
                 forms.append(name)
-        short = len(keyword.replace(" ", "")) < MIN_JOINED and _SPACELESS.search(keyword) is None
+        short = len(keyword.replace(" ", "")) < MIN_JOINED and _spaceless().search(keyword) is None
         return None if forms and short else forms
 
     def _leet_allowed(self, letters: list[str], written: str, keyword: str, span: tuple[int, int]) -> bool:
@@ -849,7 +859,7 @@ class Reading:
         size = len(keyword.replace(" ", ""))
         if real == 0 or (real == 1 and sum(char.isdigit() for char in letters) > 1 and size < LONG_LEET):
             return False
-        if size < MIN_LEET or _NUMBER_WITH_UNIT.match(written):
+        if size < MIN_LEET or _number_with_unit().match(written):
             return False
         return not ("@" in letters and "@" not in keyword and self._verdicts(_in_email, *span))
 
