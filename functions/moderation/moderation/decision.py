@@ -23,7 +23,7 @@ from moderation.limits import CATEGORY as LIMITS_CATEGORY
 from moderation.limits import RULE_ID as LIMITS_RULE_ID
 from moderation.limits import Limits
 from moderation.matcher import CompiledPolicy, CompiledStage
-from moderation.outcome import Action, Hit, Stage, apply_masks
+from moderation.outcome import Action, Hit, Match, Stage, apply_masks
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
@@ -33,7 +33,7 @@ class Decision:
     """What was decided for one request's stage. `texts` are the checked texts by key, masked when `action` is MASK;
     `preset_response` is what Dify shows instead when `action` is BLOCK."""
 
-    __slots__ = ("action", "evasions", "hits", "preset_response", "stage", "texts")
+    __slots__ = ("action", "evasions", "hits", "matches", "monitored", "preset_response", "stage", "texts")
 
     def __init__(
         self,
@@ -44,6 +44,8 @@ class Decision:
         preset_response: str = "",
         *,
         evasions: tuple[str, ...] = (),
+        monitored: tuple[Hit, ...] = (),
+        matches: tuple[Match, ...] = (),
     ) -> None:
         self.stage = stage
         self.action = action
@@ -51,7 +53,11 @@ class Decision:
         self.hits = hits
         self.preset_response = preset_response
         self.evasions = evasions
-        """The evasion forms keyword matches needed, sorted, e.g. ("confusable", "separated") (matcher.Found)."""
+        """The evasion forms the deciding keyword matches needed, sorted, e.g. ("confusable", "separated")."""
+        self.monitored = monitored
+        """The hits of monitor rules: they changed nothing (their would-be action is each hit's `action`)."""
+        self.matches = matches
+        """Where the policy's rules, deciding or monitoring, matched (detectors report no places)."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -133,47 +139,78 @@ def decide(
     stage: Stage, policy: CompiledStage | None, texts: Mapping[str, str], detectors: Sequence[Detector]
 ) -> Decision:
     """`policy` is None when no stage policy applies (the detectors still run)."""
-    hits: dict[str, Hit] = {}
-    evasions: set[str] = set()
+    found = _Found()
     masked = dict(texts)
     preset_response = DEFAULT_PRESET_RESPONSES[stage]
     if policy is not None:
         preset_response = policy.preset_response or preset_response
-        blocked_with = _apply_rules(policy, masked, hits, evasions)
+        blocked_with = _apply_rules(policy, masked, found)
         if blocked_with is not None:
-            preset = blocked_with or preset_response
-            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset, evasions=_ordered(evasions))
+            return found.decision(stage, Action.BLOCK, texts, blocked_with or preset_response)
     for detector in detectors:
         outcome = detector.check(stage, masked)
         for hit in outcome.hits:
-            hits.setdefault(hit.rule_id, hit)
+            found.hits.setdefault(hit.rule_id, hit)
         if outcome.blocked:
-            preset = outcome.preset_response or preset_response
-            return Decision(stage, Action.BLOCK, texts, tuple(hits.values()), preset, evasions=_ordered(evasions))
+            return found.decision(stage, Action.BLOCK, texts, outcome.preset_response or preset_response)
         masked = {key: outcome.texts.get(key, text) for key, text in masked.items()}
-    action = Action.MASK if masked != texts else Action.PASS
-    return Decision(stage, action, masked, tuple(hits.values()), evasions=_ordered(evasions))
+    return found.decision(stage, Action.MASK if masked != texts else Action.PASS, masked)
 
 
-def _ordered(evasions: set[str]) -> tuple[str, ...]:
-    return tuple(sorted(evasions))
+class _Found:
+    """What one stage's rules and detectors found so far: the deciding hits by id, the monitor rules' hits, the
+    deciding matches' evasion forms, and every rule match's place."""
+
+    __slots__ = ("evasions", "hits", "matches", "monitored")
+
+    def __init__(self) -> None:
+        self.hits: dict[str, Hit] = {}
+        self.monitored: dict[str, Hit] = {}
+        self.evasions: set[str] = set()
+        self.matches: list[Match] = []
+
+    def decision(self, stage: Stage, action: Action, texts: Mapping[str, str], preset_response: str = "") -> Decision:
+        return Decision(
+            stage,
+            action,
+            texts,
+            tuple(self.hits.values()),
+            preset_response,
+            evasions=tuple(sorted(self.evasions)),
+            monitored=tuple(self.monitored.values()),
+            matches=tuple(self.matches),
+        )
 
 
-def _apply_rules(policy: CompiledStage, texts: dict[str, str], hits: dict[str, Hit], evasions: set[str]) -> str | None:
-    """Masks `texts` in place and records `hits` and the `evasions` their keyword matches needed. If a block rule
-    fired: the first one's own preset response, or "" when it has none; else None."""
+def _apply_rules(policy: CompiledStage, texts: dict[str, str], found: _Found) -> str | None:
+    """Masks `texts` in place and records what the rules `found`; a monitor rule's matches change nothing. If a
+    block rule fired: the first one's own preset response, or "" when it has none; else None."""
     first_block: int | None = None
     for key, text in texts.items():
         masks: list[tuple[int, int, int, str]] = []
-        for found in policy.matcher.find(text):
-            evasions.update(found.evasions)
-            rule = policy.rules[found.rule]
-            rule_id = hit_id(rule.id, found.pii_type)
-            hits.setdefault(rule_id, Hit(rule_id, rule.category, Action(rule.action)))
+        for match in policy.matcher.find(text):
+            rule = policy.rules[match.rule]
+            rule_id = hit_id(rule.id, match.pii_type)
+            hits = found.monitored if rule.monitor else found.hits
+            hit = hits.setdefault(rule_id, Hit(rule_id, rule.category, Action(rule.action)))
+            found.matches.append(
+                Match(
+                    key,
+                    match.start,
+                    match.end,
+                    hit,
+                    monitored=rule.monitor,
+                    keyword=match.keyword,
+                    evasions=match.evasions,
+                )
+            )
+            if rule.monitor:
+                continue
+            found.evasions.update(match.evasions)
             if rule.action == "block":
-                first_block = found.rule if first_block is None else min(first_block, found.rule)
+                first_block = match.rule if first_block is None else min(first_block, match.rule)
             else:
-                masks.append((found.rule, found.start, found.end, rule.replacement_for(found.pii_type)))
+                masks.append((match.rule, match.start, match.end, rule.replacement_for(match.pii_type)))
         if masks:
             # In rule order, so that of two masks of the same span the first rule's replacement wins.
             texts[key] = apply_masks(text, [(start, end, replacement) for _, start, end, replacement in sorted(masks)])

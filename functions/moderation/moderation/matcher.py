@@ -59,18 +59,27 @@ class Found:
     """One match, as a tool may print it: rule number `rule` (its place in the stage's list) matched the original
     text's `[start, end)`; `pii_type` is the built-in type a PII rule found (else None); `evasions` names the evasion
     forms a keyword match needed (listed in docs/evasions.md, e.g. ("confusable", "separated"); empty for a plain
-    match, a regex or PII)."""
+    match, a regex or PII); `keyword` is the rule's keyword, as the policy spells it, that matched (None for a regex
+    or PII)."""
 
-    __slots__ = ("end", "evasions", "pii_type", "rule", "start")
+    __slots__ = ("end", "evasions", "keyword", "pii_type", "rule", "start")
 
     def __init__(
-        self, rule: int, start: int, end: int, pii_type: PiiType | None = None, evasions: tuple[str, ...] = ()
+        self,
+        rule: int,
+        start: int,
+        end: int,
+        pii_type: PiiType | None = None,
+        evasions: tuple[str, ...] = (),
+        *,
+        keyword: str | None = None,
     ) -> None:
         self.rule = rule
         self.start = start
         self.end = end
         self.pii_type = pii_type
         self.evasions = evasions
+        self.keyword = keyword
 
     def __repr__(self) -> str:
         return f"Found(rule={self.rule}, span=({self.start}, {self.end}), pii_type={self.pii_type}, {self.evasions})"
@@ -268,7 +277,8 @@ class StageMatcher:
                 if placed is not None:
                     (start, end), name = placed
                     evasions = tuple(sorted({name, *inner.evasions}))
-                    found.setdefault((inner.rule, start, end), Found(inner.rule, start, end, inner.pii_type, evasions))
+                    decoded = Found(inner.rule, start, end, inner.pii_type, evasions, keyword=inner.keyword)
+                    found.setdefault((inner.rule, start, end), decoded)
 
     def _find_keywords(self, automaton: AhoCorasick, matches: _Matches) -> None:
         folded = matches.view.text
@@ -384,7 +394,7 @@ class _Matches:
             if allowed:
                 self.allowed.setdefault(rule, []).append((original_start, original_end))
             else:
-                self.found[key] = Found(rule, original_start, original_end, evasions=evasions)
+                self.found[key] = Found(rule, original_start, original_end, evasions=evasions, keyword=target.keyword)
 
     def _letters(
         self,

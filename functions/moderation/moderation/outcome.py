@@ -43,6 +43,39 @@ class Hit:
         return f"Hit({self.rule_id!r}, {self.category!r}, {self.action.value!r})"
 
 
+class Match:
+    """Where one rule matched, for the tools that show or sample it: the text's key (e.g. "query", "inputs.name",
+    "text"), the span `[start, end)` in the text as sent, the hit's id and category, the rule's action, whether the
+    rule only monitors, the policy's keyword that matched (None for a regex or PII) and the evasion forms it needed."""
+
+    __slots__ = ("action", "category", "end", "evasions", "key", "keyword", "monitored", "rule_id", "start")
+
+    def __init__(
+        self,
+        key: str,
+        start: int,
+        end: int,
+        hit: Hit,
+        *,
+        monitored: bool = False,
+        keyword: str | None = None,
+        evasions: tuple[str, ...] = (),
+    ) -> None:
+        self.key = key
+        self.start = start
+        self.end = end
+        self.rule_id = hit.rule_id
+        self.category = hit.category
+        self.action = hit.action
+        self.monitored = monitored
+        self.keyword = keyword
+        self.evasions = evasions
+
+    def __repr__(self) -> str:
+        monitored = ", monitored" if self.monitored else ""
+        return f"Match({self.rule_id!r}, {self.key}[{self.start}:{self.end}], {self.action.value!r}{monitored})"
+
+
 class DetectorOutcome:
     """What one AWS-managed detector made of a stage's texts.
 

@@ -40,6 +40,9 @@ class Rule(_Model):
     id: Name
     category: Name
     action: Literal["block", "mask"]
+    monitor: bool = False
+    """Evaluated like any other rule, but changes no answer: its hits are logged, counted and sampled as monitored,
+    so its would-be rate can be read before it is switched on."""
     description: str = ""
     keywords: list[Keyword] | None = Field(default=None, min_length=1)
     whole_word: bool = False
