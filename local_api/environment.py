@@ -18,6 +18,8 @@ from local_api.template import FunctionSpec
 FAKE_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 FAKE_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # noqa: S105 - AWS's documented example key
 FAKE_SESSION_TOKEN = "local-api-session-token"  # noqa: S105 - a placeholder, never accepted by AWS
+# A deployed stack's functions write to DifyExtension/<stack name> (template.yaml); locally there is no stack.
+LOCAL_METRICS_NAMESPACE = "DifyExtension"
 
 
 class UnresolvedVariableError(Exception):
@@ -28,7 +30,8 @@ def lambda_runtime(
     *, region: str, aws_endpoint: str, log_level: str, shell: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """What the Lambda runtime and `make run` give every function: a region, fake credentials (never the user's
-    real ones), AWS served locally, and quiet Powertools (no EMF metrics, no X-Ray on the console).
+    real ones), AWS served locally, and quiet Powertools (no EMF metrics, no X-Ray on the console; the metrics
+    namespace, which template.yaml scopes to the stack, is the one the functions fall back to).
 
     Every AWS service goes to `aws_endpoint` (the local moto server), so a tool or policy source can reach only
     local AWS. The shell's AWS_ENDPOINT_URL_<SERVICE> variables point one service elsewhere (e.g. DynamoDB Local);
@@ -50,6 +53,7 @@ def lambda_runtime(
         **overrides,
         "POWERTOOLS_LOG_LEVEL": log_level,
         "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": LOCAL_METRICS_NAMESPACE,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local_api.environment import function_environment, lambda_runtime
+from local_api.environment import LOCAL_METRICS_NAMESPACE, function_environment, lambda_runtime
 from local_api.events import LambdaContext, dify_event
 from local_api.template import FunctionSpec, read_functions
 from tests.tools.fake_upstream import FakeUpstream, fake_upstream, serve_open_meteo
@@ -59,9 +59,10 @@ def secret_name() -> str:
 
 def load_handler(package: str, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Handler:
     """Import `package`'s handler module afresh (a new Lambda sandbox), with the environment template.yaml gives the
-    function plus `overrides`."""
+    function plus `overrides` (by default the local API's metrics namespace, as no stack names one)."""
     spec: FunctionSpec = FUNCTIONS[package]
-    for name, value in function_environment(spec, local=overrides, shell={}).items():
+    local = {"POWERTOOLS_METRICS_NAMESPACE": LOCAL_METRICS_NAMESPACE, **overrides}
+    for name, value in function_environment(spec, local=local, shell={}).items():
         monkeypatch.setenv(name, value)
     for module in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
         monkeypatch.delitem(sys.modules, module)

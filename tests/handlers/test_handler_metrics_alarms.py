@@ -1,9 +1,10 @@
-"""Every alarm and dashboard metric is one the functions really write.
+"""Every alarm and dashboard metric is one the functions really write, and none another stack's functions write.
 
-Both handlers serve, with metrics on as deployed, every outcome the alarms care about: answers that pass, mask and
-block, wrong keys, bad requests, a key that cannot be read, a bug (500), tools whose upstream fails or times out, and
-a policy and a tools config in SSM whose new version is refused. Their EMF output is then compared with what
-template.yaml's alarms and dashboard read: namespace, metric name and the exact dimension set, with its values.
+Both handlers serve, with metrics on and the environment template.yaml gives them in stack `watched.STACK`, every
+outcome the alarms care about: answers that pass, mask and block, wrong keys, bad requests, a key that cannot be
+read, a bug (500), tools whose upstream fails or times out, and a policy and a tools config in SSM whose new version
+is refused. Their EMF output is then compared with what template.yaml's alarms and dashboard read, in that stack and
+in another one of the same account and region: namespace, metric name and the exact dimension set, with its values.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from tests.tools.fake_upstream import BUNDLED_TOOLS, FakeUpstream, Reply
 
 KEY = "metrics-alarms-key-0123456789"
 SERVICES = {package: str(spec.environment["POWERTOOLS_SERVICE_NAME"]) for package, spec in FUNCTIONS.items()}
+# The functions' namespace in stack watched.STACK, as template.yaml sets it.
+NAMESPACES = {package: watched.metrics_namespace(spec) for package, spec in FUNCTIONS.items()}
+# Another stack beside it (e.g. prod beside dev, in one account and region).
+OTHER_STACK = f"{watched.STACK}-prod"
 # The 5xx outcomes, as the endpoint names them.
 FAILED = "error", "key_unavailable", "upstream_error", "upstream_timeout"
 BUNDLED_POLICY = Path(FUNCTIONS["moderation"].code_uri) / "moderation" / "policy.json"
@@ -49,6 +54,7 @@ def _bug(package: str, path: str, point: Point, monkeypatch: pytest.MonkeyPatch)
         raise RuntimeError("a bug")
 
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", SERVICES[package])
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACES[package])
     keys = ApiKeyCache(lambda: [KEY], ttl_seconds=300, refresh_interval_seconds=10)
     return Endpoint(path, {point: broken}, keys=keys).lambda_handler
 
@@ -82,6 +88,7 @@ def output(
     moderation = load_handler(
         "moderation",
         monkeypatch,
+        POWERTOOLS_METRICS_NAMESPACE=NAMESPACES["moderation"],
         API_KEY_SECRET_ID=secret_name,
         MODERATION_POLICY_SSM_PARAMETER=policy_parameter,
         MODERATION_POLICY_TTL_SECONDS="0",
@@ -103,6 +110,7 @@ def output(
     tool_handler = load_handler(
         "external_data_tool",
         monkeypatch,
+        POWERTOOLS_METRICS_NAMESPACE=NAMESPACES["external_data_tool"],
         API_KEY_SECRET_ID=secret_name,
         EXTERNAL_DATA_TOOLS_SSM_PARAMETER=tools_parameter,
         EXTERNAL_DATA_TOOLS_TTL_SECONDS="0",
@@ -118,7 +126,12 @@ def output(
     answers.append(call(tool_handler, EXTERNAL_DATA_TOOL_PATH, _query("ok"), KEY))
 
     for package, path in (("moderation", MODERATION_PATH), ("external_data_tool", EXTERNAL_DATA_TOOL_PATH)):
-        missing = load_handler(package, monkeypatch, API_KEY_SECRET_ID=f"{secret_name}-missing")
+        missing = load_handler(
+            package,
+            monkeypatch,
+            POWERTOOLS_METRICS_NAMESPACE=NAMESPACES[package],
+            API_KEY_SECRET_ID=f"{secret_name}-missing",
+        )
         answers.append(call(missing, path, PING, KEY))
     bug_moderation = _bug("moderation", MODERATION_PATH, Point.MODERATION_INPUT, monkeypatch)
     bug_tools = _bug("external_data_tool", EXTERNAL_DATA_TOOL_PATH, Point.EXTERNAL_DATA_TOOL_QUERY, monkeypatch)
@@ -176,14 +189,42 @@ def test_every_custom_metric_the_dashboard_shows_is_written(output: list[dict[st
     searches = watched.dashboard_searches(body)
     assert {search.metric for search in searches} == {"Requests", "ModerationDecisions"}
     for search in searches:
-        found = [
-            dimensions
-            for namespace, name, dimensions in emitted
-            if (namespace, name) == (search.namespace, search.metric)
-            and {dimension for dimension, _ in dimensions} == search.dimensions
-            and search.filters <= dimensions
-        ]
-        assert found, f"the dashboard searches {search}, which matches nothing the handlers write"
+        assert _found(search, emitted), f"the dashboard searches {search}, which matches nothing the handlers write"
+
+
+def _found(search: watched.Search, emitted: set[watched.Metric]) -> list[watched.Metric]:
+    """The metrics a dashboard SEARCH finds among `emitted`."""
+    return [
+        (namespace, name, dimensions)
+        for namespace, name, dimensions in emitted
+        if (namespace, name) == (search.namespace, search.metric)
+        and {dimension for dimension, _ in dimensions} == search.dimensions
+        and search.filters <= dimensions
+    ]
+
+
+def _custom_metrics_read(template: dict[str, Any], stack: str) -> tuple[set[watched.Metric], list[watched.Search]]:
+    """The custom metrics the stack's alarms and dashboard read, and the dashboard's searches."""
+    body = watched.dashboard_body(template, stack=stack)
+    read = [
+        metric for alarm in watched.alarms(template).values() for metric in watched.alarm_metrics(alarm, stack=stack)
+    ]
+    read += watched.dashboard_metrics(body)
+    return {metric for metric in read if watched.is_custom(metric)}, watched.dashboard_searches(body)
+
+
+def test_another_stacks_alarms_and_dashboard_read_none_of_these_metrics(output: list[dict[str, Any]]) -> None:
+    """Two stacks in one account and region (dev and prod): one's failures must not trip the other's alarms."""
+    emitted = _emitted(output)
+    template = watched.template()
+    ours, _ = _custom_metrics_read(template, watched.STACK)
+    theirs, searches = _custom_metrics_read(template, OTHER_STACK)
+    assert ours <= emitted  # the checks above, for this stack
+    assert len(theirs) == len(ours) >= 15
+    assert theirs.isdisjoint(emitted), sorted(theirs & emitted)
+    assert len(searches) == 3
+    for search in searches:
+        assert not _found(search, emitted), f"the other stack's dashboard searches {search}, which finds these"
 
 
 def test_each_failed_answers_alarm_counts_exactly_the_5xx_outcomes_its_function_answers(

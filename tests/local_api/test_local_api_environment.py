@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dify_extension.metrics import METRICS_NAMESPACE
 from local_api.environment import UnresolvedVariableError, applied, function_environment, lambda_runtime
 from local_api.template import FunctionSpec, read_functions
 
@@ -57,6 +58,8 @@ def test_real_template_resolves_with_the_local_secret_id_alone() -> None:
         assert environment["API_KEY_CACHE_TTL_SECONDS"] == "300"
         assert environment["POWERTOOLS_SERVICE_NAME"] == function.environment["POWERTOOLS_SERVICE_NAME"]
         assert environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] == "http://127.0.0.1:1"
+        # template.yaml's namespace names the stack; locally, the one the functions fall back to.
+        assert environment["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
 
 
 def test_unresolved_intrinsic_fails_naming_variable_and_function() -> None:

@@ -18,7 +18,8 @@ METRICS_NAMESPACE = "DifyExtension"
 
 
 def metrics_namespace() -> str:
-    """The namespace template.yaml sets (POWERTOOLS_METRICS_NAMESPACE), else DifyExtension."""
+    """The namespace template.yaml sets (POWERTOOLS_METRICS_NAMESPACE, DifyExtension/<stack name>), else
+    DifyExtension (no stack: the local API)."""
     return os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE
 
 
