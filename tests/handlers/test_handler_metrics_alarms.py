@@ -47,6 +47,11 @@ def _query(tool: str) -> dict[str, Any]:
     return {"point": "app.external_data_tool.query", "params": params}
 
 
+def _deployed(package: str, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Handler:
+    """The function's handler with the environment it has in stack watched.STACK, plus `overrides`."""
+    return load_handler(package, monkeypatch, POWERTOOLS_METRICS_NAMESPACE=NAMESPACES[package], **overrides)
+
+
 def _bug(package: str, path: str, point: Point, monkeypatch: pytest.MonkeyPatch) -> Handler:
     """The function's endpoint, as its service, with a point handler that has a bug (an unexpected exception)."""
 
@@ -85,10 +90,9 @@ def output(
         }
     ssm.put_parameter(Name=tools_parameter, Type="String", Value=json.dumps(tools))
 
-    moderation = load_handler(
+    moderation = _deployed(
         "moderation",
         monkeypatch,
-        POWERTOOLS_METRICS_NAMESPACE=NAMESPACES["moderation"],
         API_KEY_SECRET_ID=secret_name,
         MODERATION_POLICY_SSM_PARAMETER=policy_parameter,
         MODERATION_POLICY_TTL_SECONDS="0",
@@ -107,10 +111,9 @@ def output(
     ssm.put_parameter(Name=policy_parameter, Type="String", Value="{not json", Overwrite=True)
     answers.append(call(moderation, MODERATION_PATH, _moderate(input_point, inputs={}, query="hi"), KEY))
 
-    tool_handler = load_handler(
+    tool_handler = _deployed(
         "external_data_tool",
         monkeypatch,
-        POWERTOOLS_METRICS_NAMESPACE=NAMESPACES["external_data_tool"],
         API_KEY_SECRET_ID=secret_name,
         EXTERNAL_DATA_TOOLS_SSM_PARAMETER=tools_parameter,
         EXTERNAL_DATA_TOOLS_TTL_SECONDS="0",
@@ -126,12 +129,7 @@ def output(
     answers.append(call(tool_handler, EXTERNAL_DATA_TOOL_PATH, _query("ok"), KEY))
 
     for package, path in (("moderation", MODERATION_PATH), ("external_data_tool", EXTERNAL_DATA_TOOL_PATH)):
-        missing = load_handler(
-            package,
-            monkeypatch,
-            POWERTOOLS_METRICS_NAMESPACE=NAMESPACES[package],
-            API_KEY_SECRET_ID=f"{secret_name}-missing",
-        )
+        missing = _deployed(package, monkeypatch, API_KEY_SECRET_ID=f"{secret_name}-missing")
         answers.append(call(missing, path, PING, KEY))
     bug_moderation = _bug("moderation", MODERATION_PATH, Point.MODERATION_INPUT, monkeypatch)
     bug_tools = _bug("external_data_tool", EXTERNAL_DATA_TOOL_PATH, Point.EXTERNAL_DATA_TOOL_QUERY, monkeypatch)
@@ -222,7 +220,7 @@ def test_another_stacks_alarms_and_dashboard_read_none_of_these_metrics(output: 
     assert ours <= emitted  # the checks above, for this stack
     assert len(theirs) == len(ours) >= 15
     assert theirs.isdisjoint(emitted), sorted(theirs & emitted)
-    assert len(searches) == 3
+    assert searches
     for search in searches:
         assert not _found(search, emitted), f"the other stack's dashboard searches {search}, which finds these"
 
