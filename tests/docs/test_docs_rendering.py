@@ -27,6 +27,7 @@ GARBLED = """\
    Dify pings the endpoint when you save.
 2. **Moderation**: choose the provider.
 3. **External data tool**: choose [the tool](#setup).
+  - a sub-item at 2 spaces.
 
 - **Moderation**: a policy
   - keywords;
@@ -112,8 +113,9 @@ def test_a_page_nested_for_github_only_fails_the_build_naming_its_lines_and_text
         "index.md:4: list item indented 3 spaces",
         "index.md:5: list item indented 3 spaces",
         "index.md:7: paragraph in a list indented 3 spaces",
-        "index.md:12: list item indented 2 spaces",
+        "index.md:10: list item indented 2 spaces",
         "index.md:13: list item indented 2 spaces",
+        "index.md:14: list item indented 2 spaces",
     ]
     left_as_text = [warning for warning in warnings if "left as text" in warning]
     assert left_as_text == [
@@ -123,6 +125,7 @@ def test_a_page_nested_for_github_only_fails_the_build_naming_its_lines_and_text
             "- Name External data, the external data endpoint.",
             "2. Moderation: choose the provider.",
             "3. External data tool: choose the tool.",
+            "- a sub-item at 2 spaces.",
         )
     ]
 
