@@ -38,7 +38,8 @@ _LEFTOVERS = (
 )
 # HTML's block elements, and <br>: each starts a new line of text.
 _BLOCK_TAG = re.compile(
-    r"address|blockquote|br|d[dlt]|details|div|fig(?:caption|ure)|h[1-6r]|li|ol|p|pre|section|summary|t(?:able|body|[dhr]|foot|head)|ul"
+    r"address|blockquote|br|d[dlt]|details|div|fig(?:caption|ure)|h[1-6r]|li|ol|p|pre|section|summary|ul"
+    r"|t(?:able|body|[dhr]|foot|head)"
 )
 _SKIPPED_TAGS = frozenset(("pre", "script", "style"))
 _SHOWN = 80
