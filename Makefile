@@ -108,7 +108,7 @@ $(VENV)/.local.stamp: requirements/local.txt requirements/runtime.txt layers/sha
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
 	touch $@
 
-$(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt
+$(VENV)/.dev.stamp: $(VENV)/.local.stamp requirements/dev.txt requirements/docs.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 

@@ -1,0 +1,1 @@
+"""mkdocs hooks (mkdocs.yml `hooks:`) the docs site builds with."""
