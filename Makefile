@@ -67,6 +67,12 @@ moderate: $(VENV)/.local.stamp
 	@$(AUTHORING).moderate $${TEXT+--text "$$TEXT"} $${POLICY:+--policy "$$POLICY"} $${APP_ID:+--app-id "$$APP_ID"} \
 		$${STAGE:+--stage "$$STAGE"} $${INPUTS:+--inputs "$$INPUTS"}
 
+.PHONY: impact
+impact: $(VENV)/.local.stamp
+	@$(AUTHORING).impact $${POLICY:+--policy "$$POLICY"} $${TEXTS:+--texts "$$TEXTS"} $${BASE:+--base "$$BASE"} \
+		$${STAGE:+--stage "$$STAGE"} $${APP_ID:+--app-id "$$APP_ID"} $${FORMAT:+--format "$$FORMAT"} \
+		$${FAIL_ON_CHANGE:+--fail-on-change}
+
 query: $(VENV)/.local.stamp
 	@$(AUTHORING).query $${TOOL:+--tool "$$TOOL"} $${INPUTS:+--inputs "$$INPUTS"} $${QUERY:+--query "$$QUERY"} \
 		$${APP_ID:+--app-id "$$APP_ID"} $${TOOLS:+--tools "$$TOOLS"}
