@@ -28,7 +28,9 @@ EXAMPLES = 3
 WIDTH = 70
 """Characters of a text an example shows; a longer text is cut around the place that changed."""
 PROGRESS_AFTER = 2.0
-"""Seconds before a run on a terminal starts saying how many texts it has read."""
+"""Seconds before a run on a terminal starts saying how many texts it has read,"""
+PROGRESS_EVERY = 1.0
+"""and then how often at most."""
 
 KINDS = {
     "newly_blocked": ("newly blocked", "newly blocked"),
@@ -348,7 +350,8 @@ def row(sample: Sample, base: Verdict, new: Verdict, kind: str) -> dict[str, Any
 
 
 class _Progress:
-    """On a terminal, once a run has taken PROGRESS_AFTER seconds: how many texts so far, about once a second."""
+    """On a terminal, once a run has taken PROGRESS_AFTER seconds: how many texts so far (every 256 texts, at most
+    every PROGRESS_EVERY seconds)."""
 
     def __init__(self) -> None:
         self._on = sys.stderr.isatty()
@@ -359,7 +362,7 @@ class _Progress:
         if self._on and count % 256 == 0 and time.monotonic() >= self._next:
             sys.stderr.write(f"\r{count:,} texts…")
             sys.stderr.flush()
-            self._next = time.monotonic() + 1
+            self._next = time.monotonic() + PROGRESS_EVERY
             self._shown = True
 
     def done(self) -> None:

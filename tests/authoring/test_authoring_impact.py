@@ -6,11 +6,13 @@ import copy
 import io
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from authoring import impact as impact_module
 from authoring.impact import main
 from tests.authoring.conftest import BUNDLED_POLICY, ROOT, WriteJson, run_make
 
@@ -372,3 +374,19 @@ def test_the_docs_example_prints_what_the_docs_show(
     assert first_row is not None
     changed = rows(capsys, "--policy", "new.json", "--base", "current.json", "--texts", "chats.txt")
     assert changed[0] == json.loads(first_row[1])
+
+
+def test_a_slow_run_on_a_terminal_shows_how_many_texts_it_has_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = str(write_texts(tmp_path, [f"text {number}" for number in range(600)]))
+    argv = ["--policy", str(BUNDLED_POLICY), "--base", str(BUNDLED_POLICY), "--texts", texts]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""  # quick: no count
+    monkeypatch.setattr(impact_module, "PROGRESS_AFTER", 0.0)  # as if every text took long
+    monkeypatch.setattr(impact_module, "PROGRESS_EVERY", 0.0)
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert err == "\r256 texts…\r512 texts…\r\033[K"  # cleared before the report
+    assert out.splitlines()[-1] == "600 texts: no answer changes"
