@@ -74,7 +74,6 @@ class Texts:
         self._stage = stage
         self._app_id = app_id
         self.blank = 0
-        self.json_lines = False
         self._json_lines_because = ""
 
     def __iter__(self) -> Iterator[Sample]:
@@ -83,9 +82,8 @@ class Texts:
         if first is None:
             return
         self._json_lines_because = self._why_json_lines(first[1])
-        self.json_lines = bool(self._json_lines_because)
         for number, line in chain([first], lines):
-            if self.json_lines:
+            if self._json_lines_because:
                 yield self._record(number, line)
             else:
                 yield Sample(number, line, self._stage, self._app_id, "line")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -390,3 +392,29 @@ def test_a_slow_run_on_a_terminal_shows_how_many_texts_it_has_read(
     out, err = capsys.readouterr()
     assert err == "\r256 texts…\r512 texts…\r\033[K"  # cleared before the report
     assert out.splitlines()[-1] == "600 texts: no answer changes"
+
+
+def test_a_reader_that_stops_early_stops_it_quietly(write_json: WriteJson, tmp_path: Path) -> None:
+    """`make impact ... FORMAT=jsonl | head`: no traceback, no error once head has what it wants."""
+    new = write_json(edited(lambda policy: rule(policy, "profanity")["keywords"].append("heck")))
+    texts = write_texts(tmp_path, ["oh heck"] * 5000)  # far more JSON lines than a pipe holds
+    environment = {**os.environ, "PYTHONPATH": "layers/shared:functions/moderation:functions/external_data_tool:."}
+    command = [
+        sys.executable,
+        "-m",
+        "authoring.impact",
+        "--policy",
+        str(new),
+        "--texts",
+        str(texts),
+        "--format",
+        "jsonl",
+    ]
+    with subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert json.loads(process.stdout.readline())["line"] == 1
+        process.stdout.close()
+        assert process.wait(timeout=60) == 0
+        assert process.stderr.read() == ""
