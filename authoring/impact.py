@@ -451,8 +451,17 @@ def _excerpts_note(excerpts: int) -> list[str]:
 
 def _run(base: CompiledPolicy, new: CompiledPolicy, texts: Texts, report: Report, *, jsonl: bool) -> None:
     progress = _Progress()
+    # Per app and stage: whether both policies have the same stage and limits there, so decide alike (no detector
+    # runs). A change to one app's stages, or to one stage, then costs one decision per text of the others, not two.
+    alike: dict[tuple[str, Stage], bool] = {}
     for sample in texts:
-        before, after = verdict(base, sample), verdict(new, sample)
+        where = (sample.app_id, sample.stage)
+        if where not in alike:
+            alike[where] = base.policy.limits == new.policy.limits and base.policy.stage(*where) == new.policy.stage(
+                *where
+            )
+        before = verdict(base, sample)
+        after = before if alike[where] else verdict(new, sample)
         kind = change_of(before, after)
         report.add(sample, before, after, kind)
         if jsonl and kind is not None:
