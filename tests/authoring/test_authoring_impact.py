@@ -418,3 +418,20 @@ def test_a_reader_that_stops_early_stops_it_quietly(write_json: WriteJson, tmp_p
         process.stdout.close()
         assert process.wait(timeout=60) == 0
         assert process.stderr.read() == ""
+
+
+def test_only_the_app_and_the_limits_a_change_touches_change(
+    write_json: WriteJson, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = [{"id": "greeting", "category": "c", "action": "block", "keywords": ["hello"]}]
+    app_changed = write_json(edited(lambda policy: policy["apps"]["quiet-bot"]["input"].update(rules=rules)))
+    base, texts = str(write_json(BASE)), str(write_texts(tmp_path, TEXTS))
+    report = impact(capsys, "--policy", str(app_changed), "--base", base, "--texts", texts)
+    assert report.splitlines()[-1] == "6 texts: no answer changes"
+    report = impact(capsys, "--policy", str(app_changed), "--base", base, "--texts", texts, "--app-id", "quiet-bot")
+    assert report.splitlines()[-1] == "6 texts: 1 answer changes: 1 newly blocked"
+    assert '  line 1: "hello there" (was pass; block by greeting)' in report
+    limited = write_json(edited(lambda policy: policy.update(limits={"max_chars": 12})))
+    report = impact(capsys, "--policy", str(limited), "--base", base, "--texts", texts, "--stage", "output")
+    assert "  limits/max_chars (output): deciding +4" in report  # the texts over 12 characters
+    assert report.splitlines()[-1] == "6 texts: 4 answers change: 4 newly blocked"
