@@ -44,6 +44,9 @@ READ_TIMEOUT = 60.0
 USER_AGENT = "python-httpx/0.28.1"
 SHOWN_CHARS = 100
 """Dify shows the first 100 characters of a failed call's body."""
+MAX_ENDPOINT_CHARS = 255
+MIN_KEY_CHARS = 5
+"""What Dify's Add API Extension dialog accepts."""
 
 HARMLESS_TEXT = "What will the weather be like in London tomorrow?"
 """Text the bundled policy passes in both stages (a test holds it to that)."""
@@ -233,7 +236,7 @@ def checks(
     configured = [(app_id, registry.tools)] + [(app, own) for app, own in registry.apps.items()]
     for app, own in configured:
         for name, tool in own.items():
-            missing = [input for input in getattr(tool, "required_inputs", ()) if inputs.get(input) in (None, "")]
+            missing = [needed for needed in getattr(tool, "required_inputs", ()) if inputs.get(needed) in (None, "")]
             found.append(
                 Check(
                     f"tool {name}" + (f" (app {app})" if app != app_id else ""),
@@ -294,7 +297,11 @@ def endpoints_of(urls: str) -> dict[str, str]:
             base = stripped
     if len(urls.split()) > 2:
         raise UsageError(f"give the API's base URL, or one or both endpoints, not {len(urls.split())} URLs")
-    return {path: given.get(path, base + path) for path in (MODERATION_PATH, EXTERNAL_DATA_TOOL_PATH)}
+    endpoints = {path: given.get(path, base + path) for path in (MODERATION_PATH, EXTERNAL_DATA_TOOL_PATH)}
+    for endpoint in endpoints.values():
+        if len(endpoint) > MAX_ENDPOINT_CHARS:
+            raise UsageError(f"Dify takes endpoints of at most {MAX_ENDPOINT_CHARS} characters: {endpoint}")
+    return endpoints
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if bool(arguments.url) == bool(arguments.stack) or bool(arguments.url) != bool(arguments.key):
         parser.error("give --url and --key, or --stack (the endpoints and key to call, or the stack that has them)")
+    if arguments.key is not None and len(arguments.key) < MIN_KEY_CHARS:
+        parser.error(f"--key: Dify takes API keys of at least {MIN_KEY_CHARS} characters")
     try:
         if arguments.url:
             endpoints, key = endpoints_of(arguments.url), arguments.key

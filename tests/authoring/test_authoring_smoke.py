@@ -252,8 +252,13 @@ def test_the_make_target_passes_the_values(api: LocalApi, tools_files: dict[str,
         ([], "give URL and KEY, or STACK"),
         (["--url", "http://127.0.0.1:1"], "give URL and KEY, or STACK"),
         (["--url", "http://a", "--key", "k", "--stack", "s"], "give URL and KEY, or STACK"),
-        (["--url", "127.0.0.1:3000", "--key", "k"], "not an http:// or https:// URL: 127.0.0.1:3000"),
-        (["--url", "http://a http://b http://c", "--key", "k"], "give the API's base URL, or one or both endpoints"),
+        (["--url", "127.0.0.1:3000", "--key", "k" * 5], "not an http:// or https:// URL: 127.0.0.1:3000"),
+        (
+            ["--url", "http://a http://b http://c", "--key", "k" * 5],
+            "give the API's base URL, or one or both endpoints",
+        ),
+        (["--url", "http://a", "--key", "k" * 4], "KEY: Dify takes API keys of at least 5 characters"),
+        (["--url", f"http://{'a' * 250}", "--key", "k" * 5], "Dify takes endpoints of at most 255 characters"),
     ],
 )
 def test_usage_names_make_variables(
