@@ -3,10 +3,15 @@ version). Shared by `make dify-config`, which prints them, and `make smoke STACK
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from authoring.aws_setup import AwsSetupError, describe_stack, explain
+from authoring.cli import setting
+from authoring.configs import TOOLS, load_tools, tools_from
+from authoring.publish import PublishError, ssm_name, target_of
+from external_data_tool.tools import ToolRegistry
 
 MODERATION_OUTPUT = "ModerationEndpoint"
 TOOLS_OUTPUT = "ExternalDataToolEndpoint"
@@ -20,6 +25,7 @@ class Deployment:
     moderation_endpoint: str
     external_data_tool_endpoint: str
     api_key: str
+    parameters: Mapping[str, str]
 
 
 def _secret_region(arn: str) -> str | None:
@@ -50,6 +56,7 @@ def deployment(session: Any, stack: str) -> Deployment:
     completely) or AWS cannot be asked."""
     described = describe_stack(session, stack)
     outputs = {item["OutputKey"]: item.get("OutputValue", "") for item in described.get("Outputs", [])}
+    parameters = {item["ParameterKey"]: item.get("ParameterValue", "") for item in described.get("Parameters", [])}
     missing = [name for name in (MODERATION_OUTPUT, TOOLS_OUTPUT, KEY_OUTPUT) if not outputs.get(name)]
     if missing:
         raise AwsSetupError(
@@ -62,4 +69,29 @@ def deployment(session: Any, stack: str) -> Deployment:
         moderation_endpoint=outputs[MODERATION_OUTPUT],
         external_data_tool_endpoint=outputs[TOOLS_OUTPUT],
         api_key=api_key(session, outputs[KEY_OUTPUT]),
+        parameters=parameters,
     )
+
+
+def served_tools(session: Any, found: Deployment) -> tuple[str, ToolRegistry]:
+    """The tools file the stack serves, and where it is: the SSM parameter or S3 object its parameters name (as
+    `make publish` writes it), else the bundled one."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when asked
+
+    try:
+        parameter, store = target_of(TOOLS, found.stack, found.parameters)
+    except PublishError:
+        return "the bundled tools.json", load_tools(None)
+    in_s3 = parameter == TOOLS.parameters[1]
+    where = store if in_s3 else f"ssm:{store}"
+    try:
+        if in_s3:
+            bucket, _, key = store.removeprefix("s3://").partition("/")
+            content: bytes = session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        else:
+            name, region = ssm_name(store)
+            ssm = session.client("ssm", region_name=region) if region else session.client("ssm")
+            content = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"].encode()
+    except (ClientError, BotoCoreError) as error:
+        raise explain(error, f"the stack's tools file {where} (or give {setting('tools', 'path')})") from None
+    return f"{where} ({parameter})", tools_from(content, where)

@@ -22,7 +22,7 @@ class PublishError(Exception):
     """Publishing cannot go on; the message says why and what to do."""
 
 
-def _ssm_name(parameter: str) -> tuple[str, str | None]:
+def ssm_name(parameter: str) -> tuple[str, str | None]:
     """The parameter's name and, for an ARN, its region (PutParameter takes a name, never an ARN)."""
     if not parameter.startswith("arn:"):
         return parameter, None
@@ -52,7 +52,7 @@ def write_ssm(session: Any, parameter: str, content: str) -> None:
     size = len(content.encode())
     if size > SSM_ADVANCED_LIMIT:
         raise PublishError(f"the file has {size} bytes; an SSM parameter holds at most {SSM_ADVANCED_LIMIT}: use S3")
-    name, region = _ssm_name(parameter)
+    name, region = ssm_name(parameter)
     ssm = session.client("ssm", region_name=region) if region else session.client("ssm")
     try:
         kind = ssm.get_parameter(Name=name)["Parameter"]["Type"]

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from authoring import cli
 from authoring.aws_setup import AwsSetupError, session_for
 from authoring.configs import load_policy, load_tools
-from authoring.deployed import deployment
+from authoring.deployed import deployment, served_tools
 from dify_extension.config_files import ConfigFileError
 from dify_extension.protocol import (
     ExternalDataToolAnswer,
@@ -36,6 +36,7 @@ from dify_extension.protocol import (
     Point,
 )
 from dify_extension.routes import EXTERNAL_DATA_TOOL_PATH, MODERATION_PATH
+from external_data_tool.tools import ToolRegistry
 
 # Dify's client (dify-protocol.md): httpx (Dify 1.13 pins httpx ~=0.28), 5 s to connect, 60 s to read, no redirects
 # followed, TLS verified; only these two headers are its own, the rest are httpx's defaults.
@@ -202,7 +203,7 @@ def checks(
     *,
     block_text: str,
     pass_text: str,
-    tools_file: Path | None,
+    registry: ToolRegistry,
     inputs: dict[str, Any],
     app_id: str,
 ) -> list[Check]:
@@ -232,7 +233,6 @@ def checks(
             expect_moderation(ModerationOutputAnswer, blocked=False),
         ),
     ]
-    registry = load_tools(tools_file)
     configured = [(app_id, registry.tools)] + [(app, own) for app, own in registry.apps.items()]
     for app, own in configured:
         for name, tool in own.items():
@@ -342,19 +342,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--key: Dify takes API keys of at least {MIN_KEY_CHARS} characters")
     try:
         if arguments.url:
-            endpoints, key = endpoints_of(arguments.url), arguments.key
+            endpoints, key, served = endpoints_of(arguments.url), arguments.key, None
         else:
-            found = deployment(session_for(arguments.region), arguments.stack)
+            session = session_for(arguments.region)
+            found = deployment(session, arguments.stack)
             endpoints = {
                 MODERATION_PATH: found.moderation_endpoint,
                 EXTERNAL_DATA_TOOL_PATH: found.external_data_tool_endpoint,
             }
             key = found.api_key
+            served = None if arguments.tools else served_tools(session, found)
+        if arguments.tools:
+            served = (str(arguments.tools), load_tools(arguments.tools))
+        origin, registry = served or ("the bundled tools.json", load_tools(None))
         planned = checks(
             endpoints,
             block_text=arguments.block_text or default_block_text(),
             pass_text=arguments.pass_text,
-            tools_file=arguments.tools,
+            registry=registry,
             inputs=arguments.inputs,
             app_id=arguments.app_id,
         )
@@ -364,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli.fail(f"no smoke test: {error}")
     print(
         f"Calling {endpoints[MODERATION_PATH]} and {endpoints[EXTERNAL_DATA_TOOL_PATH]} as Dify does "
-        f"(it waits {CONNECT_TIMEOUT:g} s to connect, {READ_TIMEOUT:g} s for an answer):"
+        f"(it waits {CONNECT_TIMEOUT:g} s to connect, {READ_TIMEOUT:g} s for an answer); the tools of {origin}:"
     )
     failed = 0
     for number, check in enumerate(planned):

@@ -17,9 +17,12 @@ def create_secret(key: str, name: str = "dify/dify-api-key") -> str:
     return str(boto3.client("secretsmanager").create_secret(Name=name, SecretString=key)["ARN"])
 
 
-def create_stack(name: str, **outputs: str) -> None:
-    """A stack with the outputs the real template gives (template.yaml Outputs), and one resource moto can create."""
+def create_stack(name: str, parameters: dict[str, str] | None = None, **outputs: str) -> None:
+    """A stack with the outputs the real template gives (template.yaml Outputs), these parameters, and one resource
+    moto can create."""
+    given = parameters or {}
     template = {
+        "Parameters": {parameter: {"Type": "String"} for parameter in given},
         "Resources": {
             "Marker": {
                 "Type": "AWS::SSM::Parameter",
@@ -28,12 +31,17 @@ def create_stack(name: str, **outputs: str) -> None:
         },
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }
-    boto3.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+    boto3.client("cloudformation").create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in given.items()],
+    )
 
 
-def create_dify_stack(name: str, secret_arn: str, api: str = API) -> None:
+def create_dify_stack(name: str, secret_arn: str, api: str = API, **parameters: str) -> None:
     create_stack(
         name,
+        parameters,
         ModerationEndpoint=f"{api}/moderation",
         ExternalDataToolEndpoint=f"{api}/external-data-tool",
         ApiKeySecretArn=secret_arn,

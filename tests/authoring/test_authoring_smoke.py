@@ -234,6 +234,39 @@ def test_a_stack_gives_both_endpoints_and_the_key(
     assert "status 401" in lines[1]
 
 
+@pytest.mark.usefixtures("aws")
+def test_a_stack_s_own_tools_file_is_the_one_queried(
+    api: LocalApi, tools_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stack that reads its tools from SSM or S3 (as `make publish` writes them): those are the tools queried."""
+    boto3.client("ssm").put_parameter(
+        Name="/dify/tools", Value=tools_files["good"].read_text(encoding="utf-8"), Type="SecureString"
+    )
+    create_dify_stack("ssm", create_secret(API_KEY), api=base(api), ExternalDataToolsSsmParameter="/dify/tools")
+    code, lines, err = smoke(capsys, "--stack", "ssm")
+    assert (code, err) == (0, ""), lines
+    assert lines[0].endswith("; the tools of ssm:/dify/tools (ExternalDataToolsSsmParameter):")
+    assert lines[-1] == "7 of 7 checks passed"
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="smoke-config", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_object(Bucket="smoke-config", Key="dify/tools.json", Body=tools_files["served"].read_bytes())
+    create_dify_stack(
+        "s3",
+        create_secret(API_KEY, name="s3-key"),
+        api=base(api),
+        ExternalDataToolsS3Uri="s3://smoke-config/dify/tools.json",
+    )
+    code, lines, _ = smoke(capsys, "--stack", "s3")
+    assert code == 1
+    assert lines[0].endswith("; the tools of s3://smoke-config/dify/tools.json (ExternalDataToolsS3Uri):")
+    assert any(line.startswith("FAIL  tool broken ") for line in lines)
+    s3.delete_object(Bucket="smoke-config", Key="dify/tools.json")
+    code, _, err = smoke(capsys, "--stack", "s3")
+    assert code == 1
+    where = "s3://smoke-config/dify/tools.json"
+    assert err.startswith(f"no smoke test: the stack's tools file {where} (or give --tools path): ")
+
+
 def test_the_make_target_passes_the_values(api: LocalApi, tools_files: dict[str, Path]) -> None:
     done = run_make(
         "smoke", f"URL={base(api)}", f"KEY={API_KEY}", f"TOOLS={tools_files['good']}", 'INPUTS={"name": "A B"}'
