@@ -112,7 +112,7 @@ def call(url: str, key: str, point: Point, params: dict[str, Any]) -> Reply:
         return Reply(0, "", time.perf_counter() - started, f"request timeout (no answer in {READ_TIMEOUT:g} s)")
     except ssl.SSLError as error:
         return Reply(0, "", time.perf_counter() - started, f"request connection error (TLS: {error})")
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, zlib.error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
         return Reply(0, "", time.perf_counter() - started, f"request connection error ({reason})")
     finally:
@@ -330,9 +330,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--pass-text", metavar="text", default=HARMLESS_TEXT, help=f"a text it passes (default {HARMLESS_TEXT!r})"
     )
-    parser.add_argument("--tools", metavar="path", type=Path, help="the tools file served (default: the bundled one)")
     parser.add_argument(
-        "--inputs", metavar="'{...}'", type=cli.json_object, default=SAMPLE_INPUTS, help="the app inputs for the tools"
+        "--tools", metavar="path", type=Path, help="the tools file served (default: the stack's, else the bundled one)"
+    )
+    parser.add_argument(
+        "--inputs",
+        metavar="'{...}'",
+        type=cli.json_object,
+        default=SAMPLE_INPUTS,
+        help=f"the app inputs sent to every tool (default {json.dumps(SAMPLE_INPUTS)})",
     )
     parser.add_argument("--app-id", metavar="id", default="", help="the Dify app id sent (default: none)")
     arguments = parser.parse_args(argv)
