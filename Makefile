@@ -17,10 +17,11 @@ PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/v
 	$(shell $(python) -c "import sys; print(sys.executable)" 2>/dev/null)))
 export PYTHON313
 DOCS_PORT ?= 8000
-AUTHORING := PYTHONPATH=layers/shared:functions/moderation:functions/external_data_tool:. $(BIN)/python -m authoring
+AUTHORING := AUTHORING_VIA_MAKE=1 PYTHONPATH=layers/shared:functions/moderation:functions/external_data_tool:. $(BIN)/python -m authoring
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish build validate \
+.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish dify-config smoke \
+	build validate \
 	bench precision precision-baseline recall clean
 	bench recall clean
 
@@ -79,6 +80,15 @@ query: $(VENV)/.local.stamp
 
 publish: $(VENV)/.local.stamp
 	@$(AUTHORING).publish $${FILE:+--file "$$FILE"} $${STACK:+--stack "$$STACK"} $${DRY_RUN:+--dry-run} $${REGION:+--region "$$REGION"}
+
+dify-config: $(VENV)/.local.stamp
+	@$(AUTHORING).dify_config $${STACK:+--stack "$$STACK"} $${REGION:+--region "$$REGION"}
+
+smoke: $(VENV)/.local.stamp
+	@$(AUTHORING).smoke $${URL:+--url "$$URL"} $${KEY:+--key "$$KEY"} $${STACK:+--stack "$$STACK"} \
+		$${REGION:+--region "$$REGION"} $${BLOCK_TEXT:+--block-text "$$BLOCK_TEXT"} \
+		$${PASS_TEXT:+--pass-text "$$PASS_TEXT"} $${TOOLS:+--tools "$$TOOLS"} $${INPUTS:+--inputs "$$INPUTS"} \
+		$${APP_ID:+--app-id "$$APP_ID"}
 
 # Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
 checkov: $(CHECKOV_VENV)/.stamp

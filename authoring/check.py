@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "expression and template and imports every python tool.",
         "Example: make check FILE=functions/moderation/examples/moderation-policy.json",
     )
-    parser.add_argument("file", metavar="FILE", type=Path, help="the JSON file to check")
+    parser.add_argument("file", metavar="path", type=Path, help="the policy or tools file to check")
     arguments = parser.parse_args(argv)
     try:
         kind, config, _content = load(arguments.file)

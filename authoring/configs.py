@@ -132,3 +132,8 @@ def load_policy(path: Path | None) -> ModerationPolicy:
 def load_tools(path: Path | None) -> ToolRegistry:
     """The tools file at `path`, or the bundled one, loaded as the function loads it."""
     return cast(ToolRegistry, _load_as(TOOLS, path))
+
+
+def tools_from(content: bytes, origin: str) -> ToolRegistry:
+    """A tools file's bytes (read from where a stack keeps it), loaded as the function loads them."""
+    return cast(ToolRegistry, parse_config(TOOLS.model, content, origin))

@@ -52,11 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "      POLICY=functions/moderation/examples/moderation-policy.json\n"
         "  make moderate STAGE=output TEXT='Your key: AKIAIOSFODNN7EXAMPLE'",
     )
-    parser.add_argument("--text", required=True, help="the query (input) or the answer (output) to check")
-    parser.add_argument("--policy", type=Path, help="a policy file (default: the bundled policy.json)")
-    parser.add_argument("--app-id", default="", help="the Dify app id, to use its own stages (default: none)")
+    parser.add_argument(
+        "--text", metavar="'...'", required=True, help="the query (input) or the answer (output) to check"
+    )
+    parser.add_argument("--policy", metavar="path", type=Path, help="a policy file (default: the bundled policy.json)")
+    parser.add_argument(
+        "--app-id", metavar="id", default="", help="the Dify app id, to use its own stages (default: none)"
+    )
     parser.add_argument("--stage", choices=("input", "output"), default="input", help="default: input")
-    parser.add_argument("--inputs", type=cli.json_object, default={}, help="input stage: the inputs, JSON")
+    parser.add_argument(
+        "--inputs", metavar="'{...}'", type=cli.json_object, default={}, help="input stage: the inputs, JSON"
+    )
     arguments = parser.parse_args(argv)
     if arguments.inputs and arguments.stage == "output":
         parser.error("--inputs applies to the input stage only")

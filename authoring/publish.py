@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from authoring import cli
+from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for
 from authoring.configs import ConfigKind, load
 from dify_extension.config_files import ConfigFileError
 
@@ -21,7 +22,7 @@ class PublishError(Exception):
     """Publishing cannot go on; the message says why and what to do."""
 
 
-def _ssm_name(parameter: str) -> tuple[str, str | None]:
+def ssm_name(parameter: str) -> tuple[str, str | None]:
     """The parameter's name and, for an ARN, its region (PutParameter takes a name, never an ARN)."""
     if not parameter.startswith("arn:"):
         return parameter, None
@@ -30,16 +31,9 @@ def _ssm_name(parameter: str) -> tuple[str, str | None]:
     return ("/" + name if "/" in name else name), region
 
 
-def stack_parameters(cloudformation: Any, stack: str) -> dict[str, str]:
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when publishing
-
-    try:
-        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    except ClientError as error:
-        raise PublishError(f"stack {stack}: {error.response['Error'].get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise PublishError(f"stack {stack}: {error}") from None
-    return {item["ParameterKey"]: item.get("ParameterValue", "") for item in stacks[0].get("Parameters", [])}
+def stack_parameters(session: Any, stack: str) -> dict[str, str]:
+    parameters = describe_stack(session, stack).get("Parameters", [])
+    return {item["ParameterKey"]: item.get("ParameterValue", "") for item in parameters}
 
 
 def target_of(kind: ConfigKind, stack: str, parameters: Mapping[str, str]) -> tuple[str, str]:
@@ -58,7 +52,7 @@ def write_ssm(session: Any, parameter: str, content: str) -> None:
     size = len(content.encode())
     if size > SSM_ADVANCED_LIMIT:
         raise PublishError(f"the file has {size} bytes; an SSM parameter holds at most {SSM_ADVANCED_LIMIT}: use S3")
-    name, region = _ssm_name(parameter)
+    name, region = ssm_name(parameter)
     ssm = session.client("ssm", region_name=region) if region else session.client("ssm")
     try:
         kind = ssm.get_parameter(Name=name)["Parameter"]["Type"]
@@ -73,13 +67,15 @@ def write_s3(session: Any, uri: str, content: str) -> None:
     session.client("s3").put_object(Bucket=bucket, Key=key, Body=content.encode(), ContentType="application/json")
 
 
-def publish(session: Any, path: Path, stack: str, *, dry_run: bool) -> str:
-    """What was done (or would be, `dry_run`). ConfigFileError for an invalid file, PublishError otherwise."""
+def publish(path: Path, stack: str, *, region: str | None, dry_run: bool) -> str:
+    """What was done (or would be, `dry_run`). ConfigFileError for an invalid file, AwsSetupError when AWS cannot be
+    asked (no region, credentials or stack), PublishError otherwise."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only when publishing
 
     kind, _config, checked = load(path)
     content = checked.decode("utf-8")  # what was checked is what is written, even if the file changes meanwhile
-    parameters = stack_parameters(session.client("cloudformation"), stack)
+    session = session_for(region)
+    parameters = stack_parameters(session, stack)
     parameter, store = target_of(kind, stack, parameters)
     to_ssm = parameter == kind.parameters[0]
     where = f"ssm:{store}" if to_ssm else store
@@ -94,10 +90,8 @@ def publish(session: Any, path: Path, stack: str, *, dry_run: bool) -> str:
             write_ssm(session, store, content)
         else:
             write_s3(session, store, content)
-    except ClientError as error:
-        raise PublishError(f"{where}: {error.response['Error'].get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise PublishError(f"{where}: {error}") from None
+    except (ClientError, BotoCoreError) as error:
+        raise explain(error, where) from None
     return (
         f"{path}: wrote the {kind.label} to {where} (stack {stack}, {parameter}). Running functions pick it up "
         f"within {ttl} s (ConfigTtlSeconds); a function that starts reads it at once. A version the function "
@@ -116,18 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "credentials and region as boto3 finds them (AWS_PROFILE, AWS_REGION...).",
         "Example: make publish FILE=my-policy.json STACK=dify-extension DRY_RUN=1",
     )
-    parser.add_argument("--file", type=Path, required=True, help="the policy or tools file")
-    parser.add_argument("--stack", required=True, help="the deployed stack's name")
+    parser.add_argument("--file", metavar="path", type=Path, required=True, help="the policy or tools file to publish")
+    parser.add_argument("--stack", metavar="name", required=True, help="the deployed stack's name")
     parser.add_argument("--dry-run", action="store_true", help="check and say where it would go; write nothing")
-    parser.add_argument("--region", help="the stack's region (default: boto3's)")
+    parser.add_argument("--region", metavar="region", help="the stack's region (default: boto3's)")
     arguments = parser.parse_args(argv)
-    import boto3  # noqa: PLC0415 - only publish needs it
-    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
-
     try:
-        session = boto3.session.Session(region_name=arguments.region)
-        print(publish(session, arguments.file, arguments.stack, dry_run=arguments.dry_run))
-    except (ConfigFileError, PublishError, BotoCoreError) as error:  # BotoCoreError: no region or credentials
+        print(publish(arguments.file, arguments.stack, region=arguments.region, dry_run=arguments.dry_run))
+    except (ConfigFileError, PublishError, AwsSetupError) as error:
         return cli.fail(f"not published: {error}")
     return cli.OK
 

@@ -58,11 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "      TOOLS=functions/external_data_tool/examples/external-data-tools.json\n\n"
         "Exit 1 also when the tool's fallback answered: its upstream failed.",
     )
-    parser.add_argument("--tool", required=True, help="the tool_variable to query")
-    parser.add_argument("--inputs", type=cli.json_object, default={}, help="the app's inputs, JSON (default {})")
-    parser.add_argument("--query", default="", help="the user's message (default empty)")
-    parser.add_argument("--app-id", default="", help="the Dify app id, to use its own tools (default: none)")
-    parser.add_argument("--tools", type=Path, help="a tools file (default: the bundled tools.json)")
+    parser.add_argument("--tool", metavar="name", required=True, help="the tool_variable to query")
+    parser.add_argument(
+        "--inputs", metavar="'{...}'", type=cli.json_object, default={}, help="the app's inputs, JSON (default {})"
+    )
+    parser.add_argument("--query", metavar="text", default="", help="the user's message (default empty)")
+    parser.add_argument(
+        "--app-id", metavar="id", default="", help="the Dify app id, to use its own tools (default: none)"
+    )
+    parser.add_argument("--tools", metavar="path", type=Path, help="a tools file (default: the bundled tools.json)")
     arguments = parser.parse_args(argv)
     try:
         registry = load_tools(arguments.tools)

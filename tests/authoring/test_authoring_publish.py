@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from authoring.publish import main
 from tests.authoring.conftest import EXAMPLE_POLICY, EXAMPLE_TOOLS, WriteJson
@@ -19,17 +16,6 @@ PARAMETERS = (
     "ExternalDataToolsSsmParameter",
     "ExternalDataToolsS3Uri",
 )
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    with mock_aws():
-        yield
 
 
 def create_stack(name: str, ttl: str = "60", **values: str) -> None:
@@ -155,12 +141,8 @@ def test_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert "make publish FILE=path STACK=name" in capsys.readouterr().err
 
 
-def test_no_region_is_a_clear_failure(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+@pytest.mark.usefixtures("no_aws_setup")
+def test_no_region_is_a_clear_failure(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = publish(capsys, "--file", str(EXAMPLE_POLICY), "--stack", "dify")
     assert code == 1
-    assert err.startswith("not published: ") and "region" in err
+    assert err == "not published: no AWS region: set --region eu-west-1 or run `aws configure`"
