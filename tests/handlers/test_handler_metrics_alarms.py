@@ -188,6 +188,23 @@ def test_every_custom_metric_the_dashboard_shows_is_written(output: list[dict[st
     assert {search.metric for search in searches} == {"Requests", "ModerationDecisions"}
     for search in searches:
         assert _found(search, emitted), f"the dashboard searches {search}, which matches nothing the handlers write"
+    insights = watched.dashboard_insights(body)
+    assert {query.metric for query in insights} == {"RuleHits"}
+    for query in insights:
+        assert set(query.group_by) <= query.dimensions, query
+        written = _actions_found(query, emitted)
+        # The scenario's rule hits: the bundled policy masks a mail and blocks an injection and a private key.
+        assert written == {"block", "mask"}, f"the dashboard queries {query}, which the handlers write as {written}"
+
+
+def _actions_found(query: watched.Insights, emitted: set[watched.Metric]) -> set[str]:
+    """The `action` values of the metrics a dashboard Metrics Insights query finds among `emitted`."""
+    return {
+        dict(dimensions)["action"]
+        for namespace, name, dimensions in emitted
+        if (namespace, name) == (query.namespace, query.metric)
+        and {dimension for dimension, _ in dimensions} == query.dimensions
+    }
 
 
 def _found(search: watched.Search, emitted: set[watched.Metric]) -> list[watched.Metric]:
@@ -223,6 +240,10 @@ def test_another_stacks_alarms_and_dashboard_read_none_of_these_metrics(output: 
     assert searches
     for search in searches:
         assert not _found(search, emitted), f"the other stack's dashboard searches {search}, which finds these"
+    insights = watched.dashboard_insights(watched.dashboard_body(template, stack=OTHER_STACK))
+    assert insights
+    for query in insights:
+        assert not _actions_found(query, emitted), f"the other stack's dashboard queries {query}, which finds these"
 
 
 def test_each_failed_answers_alarm_counts_exactly_the_5xx_outcomes_its_function_answers(

@@ -111,13 +111,19 @@ def test_each_decision_is_logged_and_counted_without_user_text(
     moderate_output(moderation, "Zebulon says hi")
     output = capsys.readouterr().out
 
-    for forbidden in ("Zebulon", "4111 1111", "zeb@example.com", "PRIVATE KEY"):
+    # The policy's keyword that matched is logged ("BEGIN PRIVATE KEY"), never what the user wrote.
+    for forbidden in ("Zebulon", "4111 1111", "zeb@example.com", "-----BEGIN"):
         assert forbidden not in output
     decisions = [record for record in records(output) if record.get("message") == "moderation decision"]
     assert [(d["stage"], d["action"], d["rule_ids"], d["categories"]) for d in decisions] == [
         ("input", "mask", ["pii/payment_card", "pii/email"], ["pii"]),
         ("output", "block", ["private-key"], ["secrets"]),
         ("output", "pass", [], []),
+    ]
+    assert [[(h["rule_id"], h["keywords"]) for h in d["hits"]] for d in decisions] == [
+        [("pii/payment_card", []), ("pii/email", [])],
+        [("private-key", ["BEGIN PRIVATE KEY"])],
+        [],
     ]
     assert all(d["app_id"] == "app-1" and d["correlation_id"] for d in decisions)
 

@@ -2,7 +2,8 @@
 rendered for one stack name: parameters at their defaults, resources and other pseudo parameters as <Name>.
 
 A metric is (namespace, name, its dimensions as a frozenset of (name, value)); a dashboard SEARCH is the schema
-(namespace and dimension names), the metric name and the dimension values it filters on.
+(namespace and dimension names), the metric name and the dimension values it filters on; a Metrics Insights query
+(SELECT) is the schema, the metric name and the dimensions it groups by.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class Search:
     dimensions: frozenset[str]
     metric: str
     filters: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Insights:
+    namespace: str
+    dimensions: frozenset[str]
+    metric: str
+    group_by: tuple[str, ...]
 
 
 def template() -> dict[str, Any]:
@@ -129,21 +138,42 @@ def dashboard_metrics(body: Mapping[str, Any]) -> list[Metric]:
 
 
 _SEARCH = re.compile(r"SEARCH\('\{([^}]*)\}([^']*)'")
+_SELECT = re.compile(
+    r'^SELECT SUM\((\w+)\) FROM SCHEMA\("([^"]+)", ([\w, ]+)\) GROUP BY ([\w, ]+) ORDER BY SUM\(\) DESC LIMIT \d+$'
+)
+
+
+def _expressions(body: Mapping[str, Any]) -> Iterator[str]:
+    for widget in widgets(body, "metric"):
+        for line in widget["properties"]["metrics"]:
+            yield from (field["expression"] for field in line if isinstance(field, dict) and "expression" in field)
 
 
 def dashboard_searches(body: Mapping[str, Any]) -> list[Search]:
     searches = []
-    for widget in widgets(body, "metric"):
-        for line in widget["properties"]["metrics"]:
-            for field in line:
-                if isinstance(field, dict) and "expression" in field:
-                    match = _SEARCH.search(field["expression"])
-                    assert match, field["expression"]
-                    quoted_namespace, *dimensions = match.group(1).split(",")
-                    # CloudWatch: a schema's namespace with characters other than letters and digits is quoted.
-                    assert re.fullmatch(r'\w+|"[^"]+"', quoted_namespace), quoted_namespace
-                    namespace = quoted_namespace.strip('"')
-                    terms = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
-                    metric = terms.pop("MetricName")
-                    searches.append(Search(namespace, frozenset(dimensions), metric, frozenset(terms.items())))
+    for expression in _expressions(body):
+        if expression.startswith("SELECT "):
+            continue  # dashboard_insights
+        match = _SEARCH.search(expression)
+        assert match, expression
+        quoted_namespace, *dimensions = match.group(1).split(",")
+        # CloudWatch: a schema's namespace with characters other than letters and digits is quoted.
+        assert re.fullmatch(r'\w+|"[^"]+"', quoted_namespace), quoted_namespace
+        namespace = quoted_namespace.strip('"')
+        terms = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
+        metric = terms.pop("MetricName")
+        searches.append(Search(namespace, frozenset(dimensions), metric, frozenset(terms.items())))
     return searches
+
+
+def dashboard_insights(body: Mapping[str, Any]) -> list[Insights]:
+    """Every Metrics Insights query of the dashboard (the top-N form: SUM, a SCHEMA, GROUP BY, ORDER BY, LIMIT)."""
+    queries = []
+    for expression in _expressions(body):
+        if not expression.startswith("SELECT "):
+            continue
+        match = _SELECT.match(expression)
+        assert match, expression
+        metric, namespace, dimensions, group_by = match.groups()
+        queries.append(Insights(namespace, frozenset(dimensions.split(", ")), metric, tuple(group_by.split(", "))))
+    return queries

@@ -4,7 +4,7 @@ one log line and EMF metrics that say which rules fired and what was done - neve
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -22,6 +22,9 @@ from moderation.policy import ModerationPolicy
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
+
+MAX_KEYWORDS_LOGGED = 10
+"""Per rule hit in the decision log: the first distinct keywords that matched (a long list would bloat the line)."""
 
 
 class Moderator:
@@ -54,24 +57,63 @@ class Moderator:
         return answer
 
     def _record(self, decision: Decision, app_id: str) -> None:
-        self._logger.info(
-            "moderation decision",
-            extra={
-                "stage": decision.stage,
-                "action": decision.action.value,
-                "app_id": app_id,
-                "rule_ids": [hit.rule_id for hit in decision.hits],
-                "categories": list(decision.categories),
-                "evasions": list(decision.evasions),
-                "texts_checked": len(decision.texts),
-            },
-        )
+        self._logger.info("moderation decision", extra=decision_fields(decision, app_id))
         # One count per category that fired ("none" when nothing did), so a decision shows under each of them.
+        # Monitor rules changed nothing: they count under RuleHits only.
         for category in decision.categories or ("none",):
-            self._metrics.add_dimension(name="stage", value=decision.stage)
-            self._metrics.add_dimension(name="action", value=decision.action.value)
-            self._metrics.add_dimension(name="category", value=category)
-            self._metrics.add_metric(name="ModerationDecisions", unit=MetricUnit.Count, value=1)
-            self._metrics.flush_metrics()
-            # flush_metrics keeps the set when metrics are disabled (POWERTOOLS_METRICS_DISABLED, the local API).
-            self._metrics.clear_metrics()
+            self._count("ModerationDecisions", stage=decision.stage, action=decision.action.value, category=category)
+        # One count per rule that fired, monitor rules as action "monitor": one record each (a record holds one value
+        # per dimension), so a decision with no hit writes none.
+        for hit in decision.hits:
+            self._count("RuleHits", stage=decision.stage, rule=hit.rule_id, action=hit.action.value)
+        for hit in decision.monitored:
+            self._count("RuleHits", stage=decision.stage, rule=hit.rule_id, action="monitor")
+
+    def _count(self, metric: str, **dimensions: str) -> None:
+        """One EMF record: `metric` (1) under `dimensions` and the service."""
+        for name, value in dimensions.items():
+            self._metrics.add_dimension(name=name, value=value)
+        self._metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+        self._metrics.flush_metrics()
+        # flush_metrics keeps the set when metrics are disabled (POWERTOOLS_METRICS_DISABLED, the local API).
+        self._metrics.clear_metrics()
+
+
+def decision_fields(decision: Decision, app_id: str) -> dict[str, Any]:
+    """The decision log line's fields: what was done and which rules fired, the deciding ones and the monitor ones
+    apart, with the policy's keywords that matched - never the user's text nor what of it matched."""
+    return {
+        "stage": decision.stage,
+        "action": decision.action.value,
+        "app_id": app_id,
+        "rule_ids": [hit.rule_id for hit in decision.hits],
+        "categories": list(decision.categories),
+        "evasions": list(decision.evasions),
+        "monitored_rule_ids": [hit.rule_id for hit in decision.monitored],
+        "hits": _hit_fields(decision) if decision.hits or decision.monitored else [],
+        "texts_checked": len(decision.texts),
+    }
+
+
+def _hit_fields(decision: Decision) -> list[dict[str, Any]]:
+    """Each hit, deciding then monitored: its rule id, category, action (a monitor rule's would-be one), whether it
+    only monitored, the keywords that matched (none for a regex, PII or detector) and the evasion forms it needed."""
+    keywords: dict[tuple[str, bool], dict[str, None]] = {}
+    evasions: dict[tuple[str, bool], set[str]] = {}
+    for match in decision.matches:
+        rule = (match.rule_id, match.monitored)
+        if match.keyword is not None:
+            keywords.setdefault(rule, {})[match.keyword] = None
+        evasions.setdefault(rule, set()).update(match.evasions)
+    return [
+        {
+            "rule_id": hit.rule_id,
+            "category": hit.category,
+            "action": hit.action.value,
+            "monitored": monitored,
+            "keywords": list(keywords.get((hit.rule_id, monitored), ()))[:MAX_KEYWORDS_LOGGED],
+            "evasions": sorted(evasions.get((hit.rule_id, monitored), ())),
+        }
+        for monitored, hits in ((False, decision.hits), (True, decision.monitored))
+        for hit in hits
+    ]
