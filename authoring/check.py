@@ -14,16 +14,22 @@ from authoring.configs import load
 from dify_extension.config_files import ConfigFileError
 from external_data_tool.base import BaseTool
 from external_data_tool.tools import ToolRegistry
-from moderation.policy import ModerationPolicy, Stages
+from moderation.policy import ModerationPolicy, Rule, Stages
 
 
 def _stages(stages: Stages) -> str:
     parts = [
-        f"{name} {len(stage.rules)} rule{'s' * (len(stage.rules) != 1)}"
+        f"{name} {len(stage.rules)} rule{'s' * (len(stage.rules) != 1)}{_monitored(stage.rules)}"
         for name, stage in (("input", stages.input), ("output", stages.output))
         if stage is not None
     ]
     return ", ".join(parts) or "no stages"
+
+
+def _monitored(rules: list[Rule]) -> str:
+    """How many of the rules only monitor, by id: "" when none does."""
+    ids = [rule.id for rule in rules if rule.monitor]
+    return f" ({len(ids)} monitor only: {', '.join(ids)})" if ids else ""
 
 
 def summary(config: BaseModel) -> str:

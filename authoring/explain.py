@@ -17,9 +17,10 @@ from moderation.policy import ModerationPolicy
 
 class Match:
     """Rule `rule_id` matched `texts[key][start:end]` (`pii_type` for a PII rule; `evasions`: the evasion forms a
-    keyword match needed, e.g. ("confusable", "separated"))."""
+    keyword match needed, e.g. ("confusable", "separated"); `keyword`: the policy's keyword that matched, None for a
+    regex or PII). A `monitored` rule's match changed nothing: `action` is what it would do once switched on."""
 
-    __slots__ = ("action", "category", "end", "evasions", "key", "pii_type", "rule_id", "start")
+    __slots__ = ("action", "category", "end", "evasions", "key", "keyword", "monitored", "pii_type", "rule_id", "start")
 
     def __init__(
         self,
@@ -32,6 +33,8 @@ class Match:
         action: str,
         pii_type: str | None,
         evasions: tuple[str, ...] = (),
+        keyword: str | None = None,
+        monitored: bool = False,
     ) -> None:
         self.key = key
         self.start = start
@@ -41,6 +44,8 @@ class Match:
         self.action = action
         self.pii_type = pii_type
         self.evasions = evasions
+        self.keyword = keyword
+        self.monitored = monitored
 
 
 def stage_source(policy: ModerationPolicy, app_id: str, stage: Stage) -> str:
@@ -72,16 +77,22 @@ def matches(policy: CompiledPolicy, app_id: str, stage: Stage, texts: Mapping[st
                     action=rule.action,
                     pii_type=hit.pii_type,
                     evasions=hit.evasions,
+                    keyword=hit.keyword,
+                    monitored=rule.monitor,
                 )
             )
     return found
 
 
 def describe(match: Match, text: str) -> str:
-    """One line for a person: the rule, what it is, where in the text, what it covered, how it was dodged."""
-    what = f"{match.rule_id} ({match.category}, {match.action})"
+    """One line for a person: the rule, what it is (a monitor rule: what it would do), where in the text, what it
+    covered, the keyword that matched, how it was dodged."""
+    action = f"monitor: would {match.action}" if match.monitored else match.action
+    what = f"{match.rule_id} ({match.category}, {action})"
     if match.pii_type is not None:
         what += f" pii type {match.pii_type}"
     covered = json.dumps(text[match.start : match.end], ensure_ascii=False)
     line = f"rule {what} at {match.key}[{match.start}:{match.end}]: {covered}"
+    if match.keyword is not None:
+        line += f" keyword {json.dumps(match.keyword, ensure_ascii=False)}"
     return line + (f" (evasions: {', '.join(match.evasions)})" if match.evasions else "")

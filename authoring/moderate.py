@@ -15,7 +15,10 @@ from dify_extension.protocol import ModerationInputParams, ModerationOutputParam
 from moderation.decision import Decision, decide_input, decide_output, hit_id, input_texts
 from moderation.detectors import detectors_from_environment
 from moderation.matcher import CompiledPolicy
+from moderation.outcome import Action
 from moderation.readings import explain
+
+_STRENGTH = (Action.PASS, Action.MASK, Action.BLOCK)
 
 
 def _report(policy: CompiledPolicy, app_id: str, decision: Decision, texts: dict[str, str]) -> list[str]:
@@ -35,6 +38,9 @@ def _report(policy: CompiledPolicy, app_id: str, decision: Decision, texts: dict
         if hit.rule_id not in rule_ids
     ]
     lines.append(f"decision: {decision.action.value}")
+    would = max((decision.action, *(hit.action for hit in decision.monitored)), key=_STRENGTH.index)
+    if would is not decision.action:
+        lines[-1] += f" (with its monitor rules on: {would.value})"
     return lines
 
 

@@ -32,6 +32,23 @@ def test_a_policy_summary_names_its_apps_and_rule_counts(capsys: pytest.CaptureF
     assert "app 3f1c2a8e-support-bot: input 4 rules" in out
 
 
+def test_the_summary_names_the_monitor_only_rules(write_json: WriteJson, capsys: pytest.CaptureFixture[str]) -> None:
+    watch = {"id": "weapons", "category": "violence", "action": "block", "monitor": True, "keywords": ["bomb"]}
+    cards = {"id": "cards", "category": "pii", "action": "mask", "monitor": True, "pii": ["payment_card"]}
+    enforced = {"id": "emails", "category": "pii", "action": "mask", "pii": ["email"]}
+    path = write_json(
+        {
+            "default": {"input": {"rules": [watch, enforced, cards]}, "output": {"rules": [enforced]}},
+            "apps": {"shop": {"input": {"rules": [{**watch, "monitor": False}]}}},
+        }
+    )
+    assert main([str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "  default: input 3 rules (2 monitor only: weapons, cards), output 1 rule",
+        "  app shop: input 1 rule",
+    ]
+
+
 def _error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     assert main(argv) == 1
     captured = capsys.readouterr()

@@ -17,8 +17,9 @@ from tests.handlers.conftest import call, load_handler
 SUPPORT_APP = "3f1c2a8e-support-bot"
 FULL_WIDTH_IGNORE = "".join(chr(ord(letter) + 0xFEE0) for letter in "Ignore")  # what a user types to dodge a filter
 SPAN = re.compile(
-    r"^  rule (?P<rule>\S+) \((?P<category>[^,]+), (?P<action>\w+)\)(?: pii type (?P<pii>\w+))? "
-    r'at (?P<key>\S+)\[(?P<start>\d+):(?P<end>\d+)\]: (?P<snippet>"(?:[^"\\]|\\.)*")(?: \(evasions: [^)]*\))?$'
+    r"^  rule (?P<rule>\S+) \((?P<category>[^,]+), (?P<action>monitor: would \w+|\w+)\)(?: pii type (?P<pii>\w+))? "
+    r'at (?P<key>\S+)\[(?P<start>\d+):(?P<end>\d+)\]: (?P<snippet>"(?:[^"\\]|\\.)*")'
+    r'(?: keyword (?P<keyword>"(?:[^"\\]|\\.)*"))?(?: \(evasions: [^)]*\))?$'
 )
 
 
@@ -185,3 +186,50 @@ def test_allowed_phrases_spare_a_match_only_inside_them(capsys: pytest.CaptureFi
     assert answer["flagged"] is True
     assert [span["snippet"] for span in spans(report)] == ['"色情"']  # the one outside the allowed phrase
     assert spans(report)[0]["start"] == "5"
+
+
+def test_monitor_rules_matches_are_shown_marked_and_change_no_answer(
+    capsys: pytest.CaptureFixture[str], write_json: WriteJson
+) -> None:
+    """Per-app stages, PII and allowed phrases work with monitor rules as with any other."""
+    watch = {"id": "weapons", "category": "violence", "action": "block", "monitor": True, "keywords": ["bomb"]}
+    cards = {"id": "cards", "category": "pii", "action": "mask", "monitor": True, "pii": ["payment_card"]}
+    adult = {"id": "adult", "category": "adult", "action": "block", "monitor": True, "keywords": ["色情"]}
+    emails = {"id": "emails", "category": "pii", "action": "mask", "pii": ["email"]}
+    policy = write_json(
+        {
+            "default": {"input": {"rules": [watch, emails, cards]}},
+            "apps": {"shop": {"input": {"rules": [{**adult, "allow": ["特色情况"]}]}}},
+        }
+    )
+    text = "a b0mb, mail ana@example.com, card 4111 1111 1111 1111"
+    answer, report = run(capsys, "--text", text, "--policy", str(policy))
+    assert answer["query"] == "a b0mb, mail [EMAIL], card 4111 1111 1111 1111"  # only the enforced rule masked
+    assert [(s["rule"], s["action"], s["pii"], s["keyword"]) for s in spans(report)] == [
+        ("weapons", "monitor: would block", None, '"bomb"'),
+        ("emails", "mask", "email", None),
+        ("cards", "monitor: would mask", "payment_card", None),
+    ]
+    assert report[2] == "      leetspeak: digits and symbols for letters"  # a monitor match's evasions, explained too
+    assert report[-1] == "decision: mask (with its monitor rules on: block)"
+
+    answer, report = run(capsys, "--text", "card 4111 1111 1111 1111", "--policy", str(policy))
+    assert (answer["flagged"], report[-1]) == (False, "decision: pass (with its monitor rules on: mask)")
+
+    answer, report = run(capsys, "--text", "这是特色情况", "--policy", str(policy), "--app-id", "shop")
+    assert report[1:] == ["  no rule matched", "decision: pass"]
+    answer, report = run(capsys, "--text", "特色情况和色情", "--policy", str(policy), "--app-id", "shop")
+    assert answer["flagged"] is False
+    assert [(s["rule"], s["start"], s["action"]) for s in spans(report)] == [("adult", "5", "monitor: would block")]
+    assert report[-1] == "decision: pass (with its monitor rules on: block)"
+
+
+def test_an_enforced_block_needs_no_word_on_the_monitor_rules(
+    capsys: pytest.CaptureFixture[str], write_json: WriteJson
+) -> None:
+    watch = {"id": "watch", "category": "c", "action": "mask", "monitor": True, "keywords": ["foo"]}
+    block = {"id": "no-bar", "category": "c", "action": "block", "keywords": ["bar"]}
+    policy = write_json({"default": {"input": {"rules": [watch, block]}}})
+    _, report = run(capsys, "--text", "foo bar", "--policy", str(policy))
+    assert [s["action"] for s in spans(report)] == ["monitor: would mask", "block"]
+    assert report[-1] == "decision: block"
