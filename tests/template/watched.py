@@ -138,8 +138,10 @@ def dashboard_metrics(body: Mapping[str, Any]) -> list[Metric]:
 
 
 _SEARCH = re.compile(r"SEARCH\('\{([^}]*)\}([^']*)'")
+# Label keys quoted: Metrics Insights reserves words such as ACTION, which must then be in double quotes.
 _SELECT = re.compile(
-    r'^SELECT SUM\((\w+)\) FROM SCHEMA\("([^"]+)", ([\w, ]+)\) GROUP BY ([\w, ]+) ORDER BY SUM\(\) DESC LIMIT \d+$'
+    r'^SELECT SUM\((\w+)\) FROM SCHEMA\("([^"]+)", ((?:"\w+", )*"\w+")\) GROUP BY ((?:"\w+", )*"\w+") '
+    r"ORDER BY SUM\(\) DESC LIMIT \d+$"
 )
 
 
@@ -175,5 +177,6 @@ def dashboard_insights(body: Mapping[str, Any]) -> list[Insights]:
         match = _SELECT.match(expression)
         assert match, expression
         metric, namespace, dimensions, group_by = match.groups()
-        queries.append(Insights(namespace, frozenset(dimensions.split(", ")), metric, tuple(group_by.split(", "))))
+        keys = frozenset(re.findall(r'"(\w+)"', dimensions))
+        queries.append(Insights(namespace, keys, metric, tuple(re.findall(r'"(\w+)"', group_by))))
     return queries
