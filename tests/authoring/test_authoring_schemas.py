@@ -15,6 +15,9 @@ import pytest
 from authoring import configs, schemas
 from authoring.configs import POLICY, TOOLS, ConfigKind, load
 from dify_extension.config_files import ConfigFileError, parse_config
+from moderation.examples import ExamplesFailed, prove
+from moderation.matcher import CompiledPolicy
+from moderation.policy import ModerationPolicy
 from tests.authoring.conftest import CONFIG_FILES, EXAMPLE_POLICY, EXAMPLE_TOOLS, ROOT
 
 README = ROOT / "README.md"
@@ -34,6 +37,15 @@ def model_accepts(kind: ConfigKind, document: Any) -> bool:
     try:
         parse_config(kind.model, json.dumps(document), "test.json")
     except ConfigFileError:
+        return False
+    return True
+
+
+def examples_pass(document: Any) -> bool:
+    """Whether a policy's examples all pass (the check make check and the function add to the model's)."""
+    try:
+        prove(CompiledPolicy(ModerationPolicy.model_validate(document)))
+    except ExamplesFailed:
         return False
     return True
 
@@ -125,10 +137,22 @@ def test_every_documented_config_validates_and_loads_unless_shown_broken(
     kind = configs.kind_of(document, label)
     assert kind is not None
     if broken:
-        assert not model_accepts(kind, document)
+        assert not model_accepts(kind, document) or (kind is POLICY and not examples_pass(document))
         return
     assert schema_errors(kind, document) == []
     assert model_accepts(kind, document)
+
+
+DOCUMENTED_POLICIES = [
+    (label, document) for label, document, broken in DOCUMENTED_CONFIGS if not broken and "default" in document
+]
+
+
+@pytest.mark.parametrize(("label", "document"), DOCUMENTED_POLICIES, ids=[label for label, _ in DOCUMENTED_POLICIES])
+def test_every_documented_policy_carries_examples_that_pass(label: str, document: Any) -> None:
+    """A policy the docs show is one a reader copies: it shows how to prove itself, and its examples pass."""
+    assert document.get("examples"), f"{label}: a documented policy without examples"
+    assert examples_pass(document)
 
 
 def _policy() -> Any:

@@ -125,7 +125,7 @@ def prove(policy: CompiledPolicy) -> list[ExampleResult]:
 
 def abbreviated(text: str, limit: int = 40) -> str:
     """`text` as a JSON string, cut to about `limit` characters: how reports show an example's text."""
-    return json.dumps(text if len(text) <= limit else text[: limit - 1] + "…", ensure_ascii=False)
+    return json.dumps(text if len(text) <= limit else text[: limit - 1].rstrip() + "…", ensure_ascii=False)
 
 
 def report(result: ExampleResult) -> str:
