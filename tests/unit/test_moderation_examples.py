@@ -1,8 +1,6 @@
 """A policy's examples: the runner's verdicts (action, rule, masked text; monitor rules prove themselves in a pass),
 what it reports, what a policy may name in them, and the check the function gives its config source."""
 
-# ruff: noqa: RUF001 - full-width characters are evasions the examples try
-
 from __future__ import annotations
 
 import json
