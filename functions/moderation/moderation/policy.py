@@ -1,11 +1,10 @@
 """The moderation policy file: its format, validated at load. Data only: matcher.py compiles it, decision.py decides.
 
 A policy has a `default` pair of stages, optional per-`apps` pairs keyed by Dify app_id, and optional `examples`
-(texts and what they must get: examples.py runs them). An app entry replaces
-only the stages it names: an app with just `output` uses the default `input`. Each stage has a preset response and
-an ordered list of rules; each rule has an id, a category, an action (block or mask) and exactly one matcher:
-`keywords`, `regex` or `pii`. Everything is checked at load, so a bad policy fails there, naming the place
-(e.g. `apps.my-app.input.rules.2.regex: ...`).
+(texts and what they must get; examples.py runs them). An app entry replaces only the stages it names: an app with
+just `output` uses the default `input`. Each stage has a preset response and an ordered list of rules; each rule has
+an id, a category, an action (block or mask) and exactly one matcher: `keywords`, `regex` or `pii`. Everything is
+checked at load, so a bad policy fails there, naming the place (e.g. `apps.my-app.input.rules.2.regex: ...`).
 """
 
 from __future__ import annotations
