@@ -9,15 +9,15 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+Check = Callable[[ModelT], object]
+"""What a config must pass beyond its model (a policy's examples): a ValueError refuses it."""
 
 
 class ConfigFileError(ValueError):
     """A config that cannot be used; the message names where it came from and every bad place in it."""
 
 
-def parse_config(
-    model: type[ModelT], content: bytes | str, origin: str, check: Callable[[ModelT], object] | None = None
-) -> ModelT:
+def parse_config(model: type[ModelT], content: bytes | str, origin: str, check: Check[ModelT] | None = None) -> ModelT:
     """`content` validated as `model`, then given to `check` if any (e.g. a policy's examples run); ConfigFileError
     "<origin>: <place>: <problem>; ..." otherwise, or "<origin>: <check's ValueError>". The problems never quote
     the offending values (a config may hold sensitive text), nor may `check`'s."""
@@ -37,7 +37,7 @@ def parse_config(
     return value
 
 
-def load_config_file(model: type[ModelT], path: Path, check: Callable[[ModelT], object] | None = None) -> ModelT:
+def load_config_file(model: type[ModelT], path: Path, check: Check[ModelT] | None = None) -> ModelT:
     try:
         content = path.read_bytes()
     except OSError as error:

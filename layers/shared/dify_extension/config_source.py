@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Generic, Protocol
 from aws_lambda_powertools import Logger
 
 from dify_extension.aws_http import AwsError
-from dify_extension.config_files import ConfigFileError, ModelT, load_config_file, parse_config
+from dify_extension.config_files import Check, ConfigFileError, ModelT, load_config_file, parse_config
 from dify_extension.deadline import DeadlineExceeded, Flight, run_within, time_left
 from dify_extension.metrics import count_config_reload_failure
 from dify_extension.settings import seconds_setting
@@ -99,9 +99,6 @@ class S3Object:
 def _is_s3_uri(value: str) -> bool:
     bucket, _, key = value.removeprefix(S3_SCHEME).partition("/")
     return value.startswith(S3_SCHEME) and bool(bucket) and bool(key)
-
-
-Check = Callable[[ModelT], object]
 
 
 class ConfigSource(Generic[ModelT]):
