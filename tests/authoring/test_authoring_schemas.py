@@ -182,6 +182,10 @@ POLICY_BREAKS = {
     "rule id with spaces": (("default", "input", "rules", 0, "id"), "prompt injection"),
     "empty preset response": (("default", "output", "preset_response"), ""),
     "whole_word not a boolean": (("default", "input", "rules", 0, "whole_word"), ["yes"]),
+    "unknown example key": (("examples", 0, "expected"), "block"),
+    "example expecting warn": (("examples", 0, "expect"), "warn"),
+    "example of no stage": (("examples", 0, "stage"), "both"),
+    "example with an empty text": (("examples", 0, "text"), ""),
     "transliterate not a boolean": (("default", "input", "rules", 0, "transliterate"), "all"),
 }
 
@@ -195,6 +199,10 @@ def test_schema_and_model_both_refuse_a_broken_policy(path: tuple[str | int, ...
 
 def _rule(**fields: Any) -> Any:
     return {"default": {"input": {"rules": [{"id": "r", "category": "c", "action": "block", **fields}]}}}
+
+
+def _example(**fields: Any) -> Any:
+    return {**_rule(keywords=["a"]), "examples": [{"text": "a", **fields}]}
 
 
 CROSS_FIELD_RULES = {
@@ -212,6 +220,10 @@ CROSS_FIELD_RULES = {
     "preset_response on a mask rule": (_rule(keywords=["a"], action="mask", preset_response="no"), False),
     "replacement on a mask rule": (_rule(keywords=["a"], action="mask", replacement="[X]"), True),
     "preset_response on a block rule": (_rule(keywords=["a"], preset_response="no"), True),
+    "result of a masked example": (_example(expect="mask", result="[EMAIL]"), True),
+    "result of a blocked example": (_example(expect="block", result="[EMAIL]"), False),
+    "result of a passed example": (_example(expect="pass", result="a"), False),
+    "null result of a passed example": (_example(expect="pass", result=None), True),
 }
 
 
