@@ -1,5 +1,6 @@
-"""`make check FILE=path`: is this moderation policy or tools file valid? Checked as the function checks it at start,
-with the same messages (every bad place, named)."""
+"""`make check FILE=path`: is this moderation policy or tools file valid, and do the policy's examples get what they
+expect? Checked as the function checks it at start, with the same messages (every bad place, named), and every
+failing example named with what it got."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def summary(config: BaseModel) -> str:
     if isinstance(config, ModerationPolicy):
         lines = [f"  default: {_stages(config.default)}"]
         lines += [f"  app {app_id}: {_stages(stages)}" for app_id, stages in config.apps.items()]
+        count = len(config.examples)
+        proven = f"all {count} pass" if count else 'none (docs/moderation-policy.md, "Examples that prove a policy")'
+        lines.append(f"  examples: {proven}")
         return "\n".join(lines)
     if isinstance(config, ToolRegistry):
         lines = [f"  tools: {_tools(config.tools) or 'none'}"]
@@ -55,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "make check FILE=path",
         "Validate a moderation policy or an external data tools file, exactly as the function does when it starts "
         '(which one it is: its "$schema", else its shape). Beyond the JSON Schema this compiles every regular '
-        "expression and template and imports every python tool.",
+        "expression and template, imports every python tool and runs a policy's examples, naming each one that "
+        "fails with what it got.",
         "Example: make check FILE=functions/moderation/examples/moderation-policy.json",
     )
     parser.add_argument("file", metavar="path", type=Path, help="the policy or tools file to check")

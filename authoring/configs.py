@@ -14,6 +14,8 @@ from pydantic_core import from_json
 
 from dify_extension.config_files import ConfigFileError, load_config_file, parse_config
 from external_data_tool.tools import BUNDLED_TOOLS, ToolRegistry
+from moderation.examples import ExamplesFailed, prove, report
+from moderation.matcher import CompiledPolicy
 from moderation.policy import BUNDLED_POLICY, ModerationPolicy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,8 +96,16 @@ def _read(path: Path) -> tuple[bytes, Any]:
 
 
 def load(path: Path) -> tuple[ConfigKind, BaseModel, bytes]:
-    """The file, loaded exactly as the function loads it at start (same checks, same messages), its kind, and the
-    bytes that were checked. ConfigFileError naming the file and every bad place."""
+    """The file, loaded exactly as the function loads it at start (same checks, same messages; a policy's examples
+    run), its kind, and the bytes that were checked. ConfigFileError naming the file and every bad place, or every
+    failing example with what it got."""
+    kind, config, content = _parse(path)
+    if isinstance(config, ModerationPolicy):
+        _prove_examples(config, path)
+    return kind, config, content
+
+
+def _parse(path: Path) -> tuple[ConfigKind, BaseModel, bytes]:
     content, document = _read(path)
     kind = kind_of(document, str(path))
     if kind is not None:
@@ -110,6 +120,16 @@ def load(path: Path) -> tuple[ConfigKind, BaseModel, bytes]:
     raise ConfigFileError(
         f'{problems[0]}\n(read as a moderation policy: it has no "tools" key; add "$schema" to say which it is)'
     )
+
+
+def _prove_examples(policy: ModerationPolicy, path: Path) -> None:
+    """The function's check of a policy's examples, reported for its author: each failing one with its text."""
+    try:
+        prove(CompiledPolicy(policy))
+    except ExamplesFailed as error:
+        failed, total = len(error.failed), len(error.results)
+        lines = [f"{path}: {failed} of {total} examples fail ({total - failed} pass):"]
+        raise ConfigFileError("\n".join(lines + [f"  {report(result)}" for result in error.failed])) from None
 
 
 def _load_as(kind: ConfigKind, path: Path | None) -> BaseModel:

@@ -107,6 +107,7 @@ CROSS_FIELD: dict[str, dict[str, Any]] = {
         ],
     },
     "HttpStep": {"if": {"properties": {"method": {"const": "GET"}}}, "then": _null("body")},
+    "Example": {"if": {"properties": {"expect": {"enum": ["block", "pass"]}}}, "then": _null("result")},
 }
 
 

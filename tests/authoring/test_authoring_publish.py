@@ -109,6 +109,33 @@ def test_an_invalid_file_is_refused_and_nothing_is_written(
 
 
 @pytest.mark.usefixtures("aws")
+def test_a_policy_whose_examples_fail_is_refused_and_nothing_is_written(
+    write_json: WriteJson, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check make check runs: every failing example named with what it got; the store keeps what it had."""
+    create_stack("dify", ModerationPolicySsmParameter="/dify/moderation-policy")
+    boto3.client("ssm").put_parameter(Name="/dify/moderation-policy", Value="{}", Type="SecureString")
+    rule = {"id": "rivals", "category": "c", "action": "block", "keywords": ["globex"]}
+    broken = write_json(
+        {
+            "default": {"input": {"rules": [rule]}},
+            "examples": [
+                {"text": "Globex is cheaper", "expect": "block", "rule": "rivals"},
+                {"text": "Initech is cheaper", "expect": "block", "rule": "rivals"},
+            ],
+        }
+    )
+    code, out, err = publish(capsys, "--file", str(broken), "--stack", "dify")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"not published: {broken}: 1 of 2 examples fail (1 pass):",
+        '  examples.1 "Initech is cheaper" (input): expected block by rivals; got pass (no rule fired)',
+    ]
+    parameter = boto3.client("ssm").get_parameter(Name="/dify/moderation-policy", WithDecryption=True)["Parameter"]
+    assert (parameter["Value"], parameter["Version"]) == ("{}", 1)
+
+
+@pytest.mark.usefixtures("aws")
 def test_a_stack_on_the_bundled_file_has_nowhere_to_publish(capsys: pytest.CaptureFixture[str]) -> None:
     create_stack("dify", ModerationPolicySsmParameter="/dify/moderation-policy")
     code, _, err = publish(capsys, "--file", str(EXAMPLE_TOOLS), "--stack", "dify")

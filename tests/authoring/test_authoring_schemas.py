@@ -15,6 +15,9 @@ import pytest
 from authoring import configs, schemas
 from authoring.configs import POLICY, TOOLS, ConfigKind, load
 from dify_extension.config_files import ConfigFileError, parse_config
+from moderation.examples import ExamplesFailed, prove
+from moderation.matcher import CompiledPolicy
+from moderation.policy import ModerationPolicy
 from tests.authoring.conftest import CONFIG_FILES, EXAMPLE_POLICY, EXAMPLE_TOOLS, ROOT
 
 README = ROOT / "README.md"
@@ -34,6 +37,15 @@ def model_accepts(kind: ConfigKind, document: Any) -> bool:
     try:
         parse_config(kind.model, json.dumps(document), "test.json")
     except ConfigFileError:
+        return False
+    return True
+
+
+def examples_pass(document: Any) -> bool:
+    """Whether a policy's examples all pass (the check make check and the function add to the model's)."""
+    try:
+        prove(CompiledPolicy(ModerationPolicy.model_validate(document)))
+    except ExamplesFailed:
         return False
     return True
 
@@ -125,10 +137,22 @@ def test_every_documented_config_validates_and_loads_unless_shown_broken(
     kind = configs.kind_of(document, label)
     assert kind is not None
     if broken:
-        assert not model_accepts(kind, document)
+        assert not model_accepts(kind, document) or (kind is POLICY and not examples_pass(document))
         return
     assert schema_errors(kind, document) == []
     assert model_accepts(kind, document)
+
+
+DOCUMENTED_POLICIES = [
+    (label, document) for label, document, broken in DOCUMENTED_CONFIGS if not broken and "default" in document
+]
+
+
+@pytest.mark.parametrize(("label", "document"), DOCUMENTED_POLICIES, ids=[label for label, _ in DOCUMENTED_POLICIES])
+def test_every_documented_policy_carries_examples_that_pass(label: str, document: Any) -> None:
+    """A policy the docs show is one a reader copies: it shows how to prove itself, and its examples pass."""
+    assert document.get("examples"), f"{label}: a documented policy without examples"
+    assert examples_pass(document)
 
 
 def _policy() -> Any:
@@ -158,6 +182,10 @@ POLICY_BREAKS = {
     "rule id with spaces": (("default", "input", "rules", 0, "id"), "prompt injection"),
     "empty preset response": (("default", "output", "preset_response"), ""),
     "whole_word not a boolean": (("default", "input", "rules", 0, "whole_word"), ["yes"]),
+    "unknown example key": (("examples", 0, "expected"), "block"),
+    "example expecting warn": (("examples", 0, "expect"), "warn"),
+    "example of no stage": (("examples", 0, "stage"), "both"),
+    "example with an empty text": (("examples", 0, "text"), ""),
     "transliterate not a boolean": (("default", "input", "rules", 0, "transliterate"), "all"),
 }
 
@@ -171,6 +199,10 @@ def test_schema_and_model_both_refuse_a_broken_policy(path: tuple[str | int, ...
 
 def _rule(**fields: Any) -> Any:
     return {"default": {"input": {"rules": [{"id": "r", "category": "c", "action": "block", **fields}]}}}
+
+
+def _example(**fields: Any) -> Any:
+    return {**_rule(keywords=["a"]), "examples": [{"text": "a", **fields}]}
 
 
 CROSS_FIELD_RULES = {
@@ -188,6 +220,10 @@ CROSS_FIELD_RULES = {
     "preset_response on a mask rule": (_rule(keywords=["a"], action="mask", preset_response="no"), False),
     "replacement on a mask rule": (_rule(keywords=["a"], action="mask", replacement="[X]"), True),
     "preset_response on a block rule": (_rule(keywords=["a"], preset_response="no"), True),
+    "result of a masked example": (_example(expect="mask", result="[EMAIL]"), True),
+    "result of a blocked example": (_example(expect="block", result="[EMAIL]"), False),
+    "result of a passed example": (_example(expect="pass", result="a"), False),
+    "null result of a passed example": (_example(expect="pass", result=None), True),
 }
 
 

@@ -192,3 +192,50 @@ def test_policy_from_ssm_is_reloaded_and_a_broken_new_version_keeps_the_last_goo
     assert warnings
     assert warnings[-1]["config_source"] == f"ssm:{name}"
     assert "default.input.rules.0.regex" in warnings[-1]["reason"]
+
+
+def test_a_policy_whose_examples_fail_does_not_start_and_is_not_reloaded(
+    capsys: pytest.CaptureFixture[str],
+    runtime: dict[str, str],
+    secrets: Any,
+    secret_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From SSM: at start, a policy whose examples fail stops the function as an invalid one does; later, a new
+    version whose examples fail is logged and counted (ConfigReloadFailures), and the last good one keeps serving."""
+    from dify_extension.config_files import ConfigFileError
+
+    secrets.create_secret(Name=secret_name, SecretString=KEY)
+    ssm = boto3.client("ssm", endpoint_url=runtime["AWS_ENDPOINT_URL"])
+    name = f"/test/policy-{uuid.uuid4().hex[:8]}"
+
+    def publish(keyword: str, example: str) -> None:
+        rule = {"id": "word", "category": "test", "action": "block", "keywords": [keyword]}
+        policy = {
+            "default": {"input": {"preset_response": f"no {keyword}", "rules": [rule]}},
+            "examples": [{"text": f"a {example}", "expect": "block", "rule": "word"}],
+        }
+        ssm.put_parameter(Name=name, Type="SecureString", Value=json.dumps(policy), Overwrite=True)
+
+    environment = {"MODERATION_POLICY_SSM_PARAMETER": name, "MODERATION_POLICY_TTL_SECONDS": "0"}
+    publish("apple", "pear")
+    with pytest.raises(ConfigFileError) as raised:
+        load_handler("moderation", monkeypatch, API_KEY_SECRET_ID=secret_name, **environment)
+    assert str(raised.value) == f"ssm:{name}: examples.0: expected block by word, got pass (no rule fired)"
+
+    publish("apple", "apple")
+    handler = load_handler("moderation", monkeypatch, API_KEY_SECRET_ID=secret_name, **environment)
+    assert moderate_input(handler, {}, "an apple")["preset_response"] == "no apple"
+    publish("pear", "apple")
+    assert moderate_input(handler, {}, "an apple")["preset_response"] == "no apple"
+    assert moderate_input(handler, {}, "a pear")["flagged"] is False
+    output = records(capsys.readouterr().out)
+    warnings = [r for r in output if str(r.get("message", "")).startswith("config reload failed")]
+    assert warnings
+    assert warnings[-1]["reason"] == f"ssm:{name}: examples.0: expected block by word, got pass (no rule fired)"
+    counted = [r for r in output if "ConfigReloadFailures" in r]
+    assert len(counted) == len(warnings)
+    assert all(r["service"] == "dify-moderation" for r in counted)
+
+    publish("pear", "pear")
+    assert moderate_input(handler, {}, "a pear")["preset_response"] == "no pear"

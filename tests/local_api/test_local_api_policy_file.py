@@ -137,3 +137,31 @@ def test_a_bad_policy_file_stops_the_start_naming_the_place(tmp_path: Path) -> N
     assert completed.returncode == 1
     assert f"local API: ModerationFunction did not start: {path}: default.input.rules.0.regex" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_a_policy_file_whose_examples_fail_stops_the_start_naming_them(tmp_path: Path) -> None:
+    """`make run` with MODERATION_POLICY_FILE runs the policy's examples as the deployed function does."""
+    rule = {"id": "rivals", "category": "c", "action": "block", "keywords": ["globex"]}
+    policy = {
+        "default": {"input": {"rules": [rule]}},
+        "examples": [
+            {"text": "Globex is cheaper", "expect": "block", "rule": "rivals"},
+            {"text": "Initech is cheaper", "expect": "block", "rule": "rivals"},
+        ],
+    }
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(policy), encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "local_api"],
+        cwd=REPO,
+        env=_environ(MODERATION_POLICY_FILE=str(path)),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip() == (
+        f"local API: ModerationFunction did not start: {path}: "
+        "examples.1: expected block by rivals, got pass (no rule fired)"
+    )

@@ -410,3 +410,73 @@ def test_concurrent_requests_fetch_once(
     assert set(names) <= {"v1", "v2"}
     assert loaded.current().name == "v2"
     assert parse_count == ["x", "y"]
+
+
+# A check beyond validation (the moderation policy's examples)
+
+
+def no_forbidden_name(config: Rules) -> None:
+    """A check as a function gives one: a ValueError refuses a config that validated."""
+    if config.name.startswith("forbidden"):
+        raise ValueError("examples.0: expected block, got pass")
+
+
+def checked_source(
+    bundled: Path, environ: dict[str, str], clock: Clock | None = None, logs: Logs | None = None
+) -> ConfigSource[Rules]:
+    return ConfigSource.from_environment(
+        PREFIX,
+        bundled=bundled,
+        model=Rules,
+        environ=environ,
+        clock=clock or Clock(),
+        logger=logs.logger if logs else None,
+        check=no_forbidden_name,
+    )
+
+
+def test_a_config_failing_the_check_at_start_is_refused_naming_the_source(
+    bundled: Path, aws: dict[str, str], moto_endpoint: str, parameter: str, tmp_path: Path
+) -> None:
+    put_parameter(moto_endpoint, parameter, rules("forbidden"))
+    with pytest.raises(ConfigFileError) as raised:
+        checked_source(bundled, {**aws, f"{PREFIX}_SSM_PARAMETER": parameter})
+    assert str(raised.value) == f"ssm:{parameter}: examples.0: expected block, got pass"
+    path = tmp_path / "mine.json"
+    path.write_text(rules("forbidden too"), encoding="utf-8")
+    with pytest.raises(ConfigFileError) as raised:
+        checked_source(bundled, {f"{PREFIX}_FILE": str(path)})
+    assert str(raised.value) == f"{path}: examples.0: expected block, got pass"
+
+
+def test_the_bundled_config_is_not_given_to_the_check(bundled: Path) -> None:
+    """The project's tests prove the bundled config; the start does not pay for it again."""
+    bundled.write_text(rules("forbidden but bundled"), encoding="utf-8")
+    assert checked_source(bundled, {}).current().name == "forbidden but bundled"
+
+
+def test_a_new_version_failing_the_check_keeps_the_last_good_one_and_is_counted(
+    bundled: Path,
+    aws: dict[str, str],
+    moto_endpoint: str,
+    s3_uri: str,
+    clock: Clock,
+    logs: Logs,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "config-test")
+    loaded = checked_source(bundled, {**aws, f"{PREFIX}_S3_URI": s3_uri}, clock, logs)
+    put_object(moto_endpoint, s3_uri, rules("forbidden v2", "y"))
+    clock.now += 60
+    assert loaded.current().name == "v1"
+    warning = logs.records[-1]
+    assert (warning["level"], warning["message"]) == ("WARNING", "config reload failed; keeping the last good config")
+    assert warning["reason"] == f"{s3_uri}: examples.0: expected block, got pass"
+    (counted,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "ConfigReloadFailures" in line]
+    assert counted["ConfigReloadFailures"] == [1.0]
+
+    put_object(moto_endpoint, s3_uri, rules("v3"))
+    clock.now += 60
+    assert loaded.current().name == "v3"

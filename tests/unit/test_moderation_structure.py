@@ -1,5 +1,5 @@
-"""The moderation modules' imports go one way: policy (the file's model) -> matcher -> decision -> moderator ->
-handler. No module imports one above it, not even for type checking."""
+"""The moderation modules' imports go one way: policy (the file's model) -> matcher -> decision -> examples (a
+policy's examples, run) -> moderator -> handler. No module imports one above it, not even for type checking."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "functions" / "moderation" / "moderation"
-CHAIN = ["policy", "matcher", "decision", "moderator", "handler"]
+CHAIN = ["policy", "matcher", "decision", "examples", "moderator", "handler"]
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -14,13 +14,18 @@ with init_phase():
     from dify_extension.protocol import Point
     from dify_extension.routes import MODERATION_PATH
     from moderation.detectors import detectors_from_environment
+    from moderation.examples import ProvenPolicies
     from moderation.moderator import Moderator
     from moderation.policy import BUNDLED_POLICY, ModerationPolicy
 
-    # MODERATION_POLICY_FILE, _SSM_PARAMETER or _S3_URI, else the bundled policy.json; a bad policy stops the start,
-    # a bad new version of a remote one is logged and the last good one kept.
-    policies = ConfigSource.from_environment("MODERATION_POLICY", bundled=BUNDLED_POLICY, model=ModerationPolicy)
-    moderator = Moderator(policies.current, detectors_from_environment())
+    # MODERATION_POLICY_FILE, _SSM_PARAMETER or _S3_URI, else the bundled policy.json; a bad policy, or one whose
+    # examples fail, stops the start; a bad new version of a remote one is logged and the last good one kept. The
+    # bundled policy's examples are proven by the tests, not at every start.
+    proven = ProvenPolicies()
+    policies = ConfigSource.from_environment(
+        "MODERATION_POLICY", bundled=BUNDLED_POLICY, model=ModerationPolicy, check=proven.check
+    )
+    moderator = Moderator(policies.current, detectors_from_environment(), compiler=proven.compile)
     endpoint = Endpoint(
         MODERATION_PATH,
         {

@@ -28,9 +28,17 @@ MAX_KEYWORDS_LOGGED = 10
 
 
 class Moderator:
-    def __init__(self, policy: Callable[[], ModerationPolicy], detectors: Sequence[Detector] = ()) -> None:
-        """`policy` returns the policy in force (it may be reloaded between requests)."""
+    def __init__(
+        self,
+        policy: Callable[[], ModerationPolicy],
+        detectors: Sequence[Detector] = (),
+        *,
+        compiler: Callable[[ModerationPolicy], CompiledPolicy] = CompiledPolicy,
+    ) -> None:
+        """`policy` returns the policy in force (it may be reloaded between requests); `compiler` compiles a new one
+        (the handler's reuses the one its examples ran on)."""
         self._policy = policy
+        self._compile = compiler
         self._compiled: CompiledPolicy | None = None
         self._detectors = tuple(detectors)
         self._logger = Logger()
@@ -43,7 +51,7 @@ class Moderator:
         """The policy in force, compiled; compiled again only when a reload brought a new policy."""
         policy = self._policy()
         if self._compiled is None or self._compiled.policy is not policy:
-            self._compiled = CompiledPolicy(policy)
+            self._compiled = self._compile(policy)
         return self._compiled
 
     def moderate_input(self, params: ModerationInputParams) -> ModerationInputAnswer:

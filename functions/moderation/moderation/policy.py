@@ -1,10 +1,10 @@
 """The moderation policy file: its format, validated at load. Data only: matcher.py compiles it, decision.py decides.
 
-A policy has a `default` pair of stages and optional per-`apps` pairs keyed by Dify app_id. An app entry replaces
-only the stages it names: an app with just `output` uses the default `input`. Each stage has a preset response and
-an ordered list of rules; each rule has an id, a category, an action (block or mask) and exactly one matcher:
-`keywords`, `regex` or `pii`. Everything is checked at load, so a bad policy fails there, naming the place
-(e.g. `apps.my-app.input.rules.2.regex: ...`).
+A policy has a `default` pair of stages, optional per-`apps` pairs keyed by Dify app_id, and optional `examples`
+(texts and what they must get; examples.py runs them). An app entry replaces only the stages it names: an app with
+just `output` uses the default `input`. Each stage has a preset response and an ordered list of rules; each rule has
+an id, a category, an action (block or mask) and exactly one matcher: `keywords`, `regex` or `pii`. Everything is
+checked at load, so a bad policy fails there, naming the place (e.g. `apps.my-app.input.rules.2.regex: ...`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from moderation.limits import Limits
 from moderation.normalize import fold
@@ -139,6 +149,35 @@ class Stages(_Model):
 
 
 AppId = Annotated[str, StringConstraints(min_length=1)]
+# A rule's id, or a PII rule's id and one of its types ("pii/email"), as decisions name their hits.
+HitName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}(/[a-z0-9_]+)?$")]
+
+
+class Example(_Model):
+    """A text and what the policy must do with it; `make check`, `make publish` and a function loading the policy
+    from a file, SSM or S3 refuse the policy when an example gets something else."""
+
+    text: Text
+    """The user's query (stage input) or the model's answer (stage output)."""
+    expect: Literal["block", "mask", "pass"]
+    """What the text must get: blocked, masked (changed), or passed unchanged."""
+    stage: Stage = "input"
+    """Which stage's rules check it."""
+    app_id: AppId | None = None
+    """The app whose stages apply (one of `apps`); default: the default policy's."""
+    rule: HitName | None = None
+    """A rule that must fire: its id (a PII rule: any of its types) or `id/type` (`pii/email`). It must take part in
+    the decision, except with `expect` pass, where it must be a monitor rule (monitor rules change nothing)."""
+    result: str | None = None
+    """`expect` mask only: the text as it leaves, masked."""
+    description: str = ""
+    """For people: why this example matters."""
+
+    @model_validator(mode="after")
+    def _result_only_when_masked(self) -> Example:
+        if self.result is not None and self.expect != "mask":
+            raise ValueError("result applies to expect mask only")
+        return self
 
 
 class ModerationPolicy(BaseModel):
@@ -150,11 +189,50 @@ class ModerationPolicy(BaseModel):
     default: Stages = Field(default_factory=Stages)
     apps: dict[AppId, Stages] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
+    examples: list[Example] = Field(default_factory=list)
+    """Texts and what the policy must do with them, run by `make check` and before a new policy is used."""
+
+    @field_validator("examples")
+    @classmethod
+    def _examples_name_what_exists(cls, examples: list[Example], info: ValidationInfo) -> list[Example]:
+        """An example's app and rule must be in the policy: a typo there would make it prove nothing."""
+        default, apps = info.data.get("default"), info.data.get("apps")
+        if default is None or apps is None:
+            return examples  # reported where they are wrong
+        problems = [
+            InitErrorDetails(type=PydanticCustomError("example", message), loc=(index, field), input=None)
+            for index, example in enumerate(examples)
+            for field, message in _unknown_names(example, default, apps)
+        ]
+        if problems:
+            raise ValidationError.from_exception_data("examples", problems)
+        return examples
 
     def stage(self, app_id: str, stage: Stage) -> StagePolicy | None:
         """The stage policy that applies to `app_id`: its own, else the default's, else none (all passes)."""
-        for stages in (self.apps.get(app_id), self.default):
-            chosen = None if stages is None else stages.input if stage == "input" else stages.output
-            if chosen is not None:
-                return chosen
-        return None
+        return _stage_of(self.default, self.apps, app_id, stage)
+
+
+def _stage_of(default: Stages, apps: dict[str, Stages], app_id: str, stage: Stage) -> StagePolicy | None:
+    for stages in (apps.get(app_id), default):
+        chosen = None if stages is None else stages.input if stage == "input" else stages.output
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def _unknown_names(example: Example, default: Stages, apps: dict[str, Stages]) -> list[tuple[str, str]]:
+    """(field, problem) for an example's app that is not in `apps` and its rule that is not in the stage it uses."""
+    if example.app_id is not None and example.app_id not in apps:
+        return [("app_id", "not an app of this policy (leave app_id out for the default policy)")]
+    if example.rule is None:
+        return []
+    rule_id, _, pii_type = example.rule.partition("/")
+    chosen = _stage_of(default, apps, example.app_id or "", example.stage)
+    rule = next((rule for rule in chosen.rules if rule.id == rule_id), None) if chosen is not None else None
+    if rule is None:
+        applies = f" to app {example.app_id}" if example.app_id is not None else ""
+        return [("rule", f"no rule {rule_id} in the {example.stage} stage that applies{applies}")]
+    if pii_type and pii_type not in (rule.pii or ()):
+        return [("rule", f"rule {rule_id} does not look for PII type {pii_type}")]
+    return []

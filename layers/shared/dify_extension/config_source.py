@@ -10,6 +10,10 @@ source), then again at most once per `<PREFIX>_TTL_SECONDS` (60 by default), sta
 due: in the background, within READ_SECONDS, that request waiting for it at most WAIT_SECONDS. A re-read fetches only
 what changed (S3: If-None-Match with the ETag; SSM: same version and content, no parse); a failed, slow or invalid
 re-read keeps the last good config, logs why (never the content), and is retried one TTL later.
+
+A function may give a `check` that a config must also pass (the moderation policy's examples): called for every
+config loaded from a chosen file, SSM or S3, at start and on every re-read, but not for the bundled file, which the
+project's tests prove. Its ValueError refuses the config like a validation error.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import TYPE_CHECKING, Generic, Protocol
 from aws_lambda_powertools import Logger
 
 from dify_extension.aws_http import AwsError
-from dify_extension.config_files import ConfigFileError, ModelT, load_config_file, parse_config
+from dify_extension.config_files import Check, ConfigFileError, ModelT, load_config_file, parse_config
 from dify_extension.deadline import DeadlineExceeded, Flight, run_within, time_left
 from dify_extension.metrics import count_config_reload_failure
 from dify_extension.settings import seconds_setting
@@ -111,10 +115,12 @@ class ConfigSource(Generic[ModelT]):
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         logger: Logger | None = None,
+        check: Check[ModelT] | None = None,
     ) -> None:
         """`value` as loaded (tagged `tag`) from `remote`, or from a file when there is no remote (never re-read).
-        The factories below do the first load."""
+        The factories below do the first load. A re-read must pass `check` too."""
         self._model = model
+        self._check = check
         self._value = value
         self._remote = remote
         self._tag = tag
@@ -126,9 +132,9 @@ class ConfigSource(Generic[ModelT]):
         self._flight: Flight[tuple[Fetched, ModelT] | None] | None = None
 
     @classmethod
-    def from_file(cls, model: type[ModelT], path: Path) -> ConfigSource[ModelT]:
-        """ConfigFileError naming the file when it cannot be read or is invalid."""
-        return cls(model, load_config_file(model, path))
+    def from_file(cls, model: type[ModelT], path: Path, *, check: Check[ModelT] | None = None) -> ConfigSource[ModelT]:
+        """ConfigFileError naming the file when it cannot be read, is invalid or fails `check`."""
+        return cls(model, load_config_file(model, path, check))
 
     @classmethod
     def from_remote(
@@ -139,8 +145,9 @@ class ConfigSource(Generic[ModelT]):
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         logger: Logger | None = None,
+        check: Check[ModelT] | None = None,
     ) -> ConfigSource[ModelT]:
-        """Loaded now: ConfigFileError naming `remote` when it cannot be read or is invalid."""
+        """Loaded now: ConfigFileError naming `remote` when it cannot be read, is invalid or fails `check`."""
         try:
             fetched = run_within(READ_SECONDS, partial(remote.fetch, None))
         except AwsError as error:
@@ -149,10 +156,19 @@ class ConfigSource(Generic[ModelT]):
             raise ConfigFileError(f"{remote.origin}: cannot read: no answer within {READ_SECONDS:g} s") from None
         if fetched is None:
             raise ConfigFileError(f"{remote.origin}: cannot read: no content")
-        value = parse_config(model, fetched.content, remote.origin)
+        value = parse_config(model, fetched.content, remote.origin, check)
         logger = logger or Logger()
         logger.info("config loaded", extra={"config_source": remote.origin, "config_version": fetched.tag})
-        return cls(model, value, remote=remote, tag=fetched.tag, ttl_seconds=ttl_seconds, clock=clock, logger=logger)
+        return cls(
+            model,
+            value,
+            remote=remote,
+            tag=fetched.tag,
+            ttl_seconds=ttl_seconds,
+            clock=clock,
+            logger=logger,
+            check=check,
+        )
 
     @classmethod
     def from_environment(
@@ -164,16 +180,18 @@ class ConfigSource(Generic[ModelT]):
         environ: Mapping[str, str] = os.environ,
         clock: Callable[[], float] = time.monotonic,
         logger: Logger | None = None,
+        check: Check[ModelT] | None = None,
     ) -> ConfigSource[ModelT]:
         """The source the variables `<prefix>_FILE`, `_SSM_PARAMETER`, `_S3_URI` and `_TTL_SECONDS` choose (an empty
-        value is unset), loaded: ConfigFileError when the choice is unusable or the config invalid."""
+        value is unset), loaded: ConfigFileError when the choice is unusable or the config invalid. A chosen config
+        must pass `check`; the bundled one is not given to it."""
         names = [f"{prefix}_FILE", f"{prefix}_SSM_PARAMETER", f"{prefix}_S3_URI"]
         chosen = {name: value for name in names if (value := environ.get(name, "").strip())}
         if len(chosen) > 1:
             raise ConfigFileError(f"set at most one of {', '.join(names)}; found {' and '.join(chosen)}")
         file, parameter, uri = (chosen.get(name, "") for name in names)
         if not (parameter or uri):
-            return cls.from_file(model, Path(file) if file else bundled)
+            return cls.from_file(model, Path(file), check=check) if file else cls.from_file(model, bundled)
         try:
             ttl = seconds_setting(environ, f"{prefix}_TTL_SECONDS", DEFAULT_TTL_SECONDS)
         except ValueError as error:
@@ -185,7 +203,7 @@ class ConfigSource(Generic[ModelT]):
         except AwsError as error:  # no region or credentials
             origin = f"ssm:{parameter}" if parameter else uri
             raise ConfigFileError(f"{origin}: cannot read: {error}") from None
-        return cls.from_remote(model, remote, ttl_seconds=ttl, clock=clock, logger=logger)
+        return cls.from_remote(model, remote, ttl_seconds=ttl, clock=clock, logger=logger, check=check)
 
     def current(self) -> ModelT:
         """The config in force. When a re-read is due, it starts in the background (one at a time, limited to
@@ -212,7 +230,7 @@ class ConfigSource(Generic[ModelT]):
         fetched = remote.fetch(tag)
         if fetched is None or fetched.tag == tag:
             return None
-        return fetched, parse_config(self._model, fetched.content, remote.origin)
+        return fetched, parse_config(self._model, fetched.content, remote.origin, self._check)
 
     def _refreshed(self, flight: Flight[tuple[Fetched, ModelT] | None]) -> None:
         logger = self._logger or Logger()
