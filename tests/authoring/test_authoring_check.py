@@ -47,6 +47,7 @@ def test_the_summary_names_the_monitor_only_rules(write_json: WriteJson, capsys:
     assert capsys.readouterr().out.splitlines()[1:] == [
         "  default: input 3 rules (2 monitor only: weapons, cards), output 1 rule",
         "  app shop: input 1 rule",
+        '  examples: none (docs/moderation-policy.md, "Examples that prove a policy")',
     ]
 
 
