@@ -99,6 +99,21 @@ def test_object_round_trip_with_any_key(moto_endpoint: str, s3: S3Client, bucket
     assert found.etag.startswith('"')
 
 
+@pytest.mark.parametrize("key", ODD_KEYS)
+def test_put_object_writes_any_key(moto_endpoint: str, s3: S3Client, bucket: str, key: str) -> None:
+    """What put_object writes is what S3 then holds under that very key, with its content type."""
+    body = f'{{"key": "{key}"}}\n'.encode()
+    s3.put_object(bucket, key, body, content_type="application/x-ndjson")
+    stored = boto("s3", moto_endpoint).get_object(Bucket=bucket, Key=key)
+    assert (stored["Body"].read(), stored["ContentType"]) == (body, "application/x-ndjson")
+
+
+def test_put_object_to_a_missing_bucket_is_an_aws_error(s3: S3Client) -> None:
+    with pytest.raises(AwsError) as caught:
+        s3.put_object(unique("gone"), "a.jsonl", b"{}")
+    assert caught.value.code == "NoSuchBucket"
+
+
 def test_unchanged_object_is_not_modified(moto_endpoint: str, s3: S3Client, bucket: str) -> None:
     """With the current ETag the answer is 304 (None); after a change, the new body and a new ETag."""
     store = boto("s3", moto_endpoint)
@@ -122,11 +137,14 @@ def test_missing_object_or_bucket(s3: S3Client, bucket: str, bucket_exists: bool
 def test_s3_signature_is_accepted_and_denials_are_reported(
     moto_endpoint: str, bucket: str, restricted: Restricted
 ) -> None:
-    """Under IAM enforcement an odd key's GET passes the signature check and is then refused by IAM (AccessDenied);
-    a wrong secret key fails the signature check."""
+    """Under IAM enforcement an odd key's GET and PUT pass the signature check and are then refused by IAM
+    (AccessDenied); a wrong secret key fails the signature check."""
     client = S3Client(region=REGION, endpoint_url=moto_endpoint, credentials=restricted.credentials)
     with pytest.raises(AwsError) as caught:
         client.get_object(bucket, ODD_KEYS[2])
+    assert caught.value.code == "AccessDenied"
+    with pytest.raises(AwsError) as caught:
+        client.put_object(bucket, ODD_KEYS[2], b"{}")
     assert caught.value.code == "AccessDenied"
     wrong = Credentials(restricted.credentials.access_key_id, restricted.credentials.secret_access_key + "x")
     with pytest.raises(AwsError) as caught:

@@ -1,5 +1,5 @@
 """sign produces exactly the Authorization header botocore's own SigV4 signers produce for the same request: JSON POSTs
-(SigV4Auth) and S3 GETs (S3SigV4Auth)."""
+(SigV4Auth) and S3 GETs and PUTs (S3SigV4Auth)."""
 
 from __future__ import annotations
 
@@ -178,6 +178,31 @@ def test_s3_get_matches_botocore(path: str, credentials: Credentials, if_none_ma
         now=stamped,
     )
     assert botocore_headers["x-amz-content-sha256"] == EMPTY_BODY_SHA256
+    assert signed["authorization"] == expected
+
+
+@pytest.mark.parametrize("credentials", [KEYS, SESSION], ids=["keys", "session-token"])
+def test_s3_put_matches_botocore(credentials: Credentials) -> None:
+    """A PUT of an S3 object with a body: its Content-Type and the body's SHA-256 (x-amz-content-sha256) signed as
+    botocore's S3 signer signs them."""
+    body = '{"rule_id": "pii/email", "excerpt": "é [EMAIL]"}\n'.encode()
+    headers = {"Content-Type": "application/x-ndjson", "x-amz-content-sha256": hashlib.sha256(body).hexdigest()}
+    host = "my-bucket.s3.eu-central-1.amazonaws.com"
+    path = "/samples/2026/12/07/00/input/20261207T004512.123Z-0f1e.jsonl"
+    expected, stamped, _ = _botocore_sign(
+        f"https://{host}{path}", headers, body, "eu-central-1", "s3", credentials, method="PUT", signer=S3SigV4Auth
+    )
+    signed = sign(
+        method="PUT",
+        host=host,
+        path=path,
+        headers=headers,
+        body=body,
+        region="eu-central-1",
+        service="s3",
+        credentials=credentials,
+        now=stamped,
+    )
     assert signed["authorization"] == expected
 
 

@@ -1,4 +1,5 @@
-"""S3 `GetObject`, conditional on the ETag, over plain HTTPS (REST + XML errors), without botocore's cold start."""
+"""S3 `GetObject`, conditional on the ETag, and `PutObject`, over plain HTTPS (REST + XML errors), without botocore's
+cold start."""
 
 from __future__ import annotations
 
@@ -75,3 +76,11 @@ class S3Client:
         if status != 200:
             raise xml_error(status, body)
         return S3Object(body, response_headers.get("ETag", ""))
+
+    def put_object(self, bucket: str, key: str, body: bytes, *, content_type: str = "application/octet-stream") -> None:
+        """Writes the object in one PUT; the bucket's default encryption applies. AwsError when S3 refuses it."""
+        target, path = self.locate(bucket, key)
+        headers = {"Content-Type": content_type, "x-amz-content-sha256": hashlib.sha256(body).hexdigest()}
+        status, _, response = self._signer.send(target, "PUT", path, headers, body)
+        if status != 200:
+            raise xml_error(status, response)

@@ -1,4 +1,4 @@
-"""AWS Signature Version 4 for the few requests the functions make (JSON POSTs, S3 GETs).
+"""AWS Signature Version 4 for the few requests the functions make (JSON POSTs, S3 GETs and PUTs).
 
 Importing botocore costs ~0.4 s of cold start (docs/speed.md, "Cold start"); signing a request is a few lines of hmac.
 tests/unit/test_sigv4.py checks every signature against botocore's own signers.
