@@ -17,6 +17,7 @@ with init_phase():
     from moderation.examples import ProvenPolicies
     from moderation.moderator import Moderator
     from moderation.policy import BUNDLED_POLICY, ModerationPolicy
+    from moderation.review import review_from_environment
 
     # MODERATION_POLICY_FILE, _SSM_PARAMETER or _S3_URI, else the bundled policy.json; a bad policy, or one whose
     # examples fail, stops the start; a bad new version of a remote one is logged and the last good one kept. The
@@ -25,7 +26,9 @@ with init_phase():
     policies = ConfigSource.from_environment(
         "MODERATION_POLICY", bundled=BUNDLED_POLICY, model=ModerationPolicy, check=proven.check
     )
-    moderator = Moderator(policies.current, detectors_from_environment(), compiler=proven.compile)
+    # REVIEW_SAMPLE_PERCENT above 0: a share of the flagged and monitored decisions goes to the review bucket.
+    review = review_from_environment()
+    moderator = Moderator(policies.current, detectors_from_environment(), compiler=proven.compile, review=review)
     endpoint = Endpoint(
         MODERATION_PATH,
         {

@@ -3,7 +3,7 @@ one log line and EMF metrics that say which rules fired and what was done - neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -16,12 +16,13 @@ from dify_extension.protocol import (
     ModerationOutputAnswer,
     ModerationOutputParams,
 )
-from moderation.decision import Decision, decide_input, decide_output
+from moderation.decision import Decision, decide_input, decide_output, input_texts
 from moderation.matcher import CompiledPolicy
 from moderation.policy import ModerationPolicy
 
 if TYPE_CHECKING:
     from moderation.outcome import Detector
+    from moderation.review.writer import ReviewWriter
 
 MAX_KEYWORDS_LOGGED = 10
 """Per rule hit in the decision log: the first distinct keywords that matched (a long list would bloat the line)."""
@@ -34,11 +35,14 @@ class Moderator:
         detectors: Sequence[Detector] = (),
         *,
         compiler: Callable[[ModerationPolicy], CompiledPolicy] = CompiledPolicy,
+        review: ReviewWriter | None = None,
     ) -> None:
         """`policy` returns the policy in force (it may be reloaded between requests); `compiler` compiles a new one
-        (the handler's reuses the one its examples ran on)."""
+        (the handler's reuses the one its examples ran on); `review`, when the stack turns review on, samples the
+        decisions whose rules matched."""
         self._policy = policy
         self._compile = compiler
+        self._review = review
         self._compiled: CompiledPolicy | None = None
         self._detectors = tuple(detectors)
         self._logger = Logger()
@@ -57,11 +61,13 @@ class Moderator:
     def moderate_input(self, params: ModerationInputParams) -> ModerationInputAnswer:
         decision, answer = decide_input(self.compiled(), params, self._detectors)
         self._record(decision, params.app_id)
+        self._sample(decision, params.app_id, lambda: input_texts(params))
         return answer
 
     def moderate_output(self, params: ModerationOutputParams) -> ModerationOutputAnswer:
         decision, answer = decide_output(self.compiled(), params, self._detectors)
         self._record(decision, params.app_id)
+        self._sample(decision, params.app_id, lambda: {"text": params.text})
         return answer
 
     def _record(self, decision: Decision, app_id: str) -> None:
@@ -85,6 +91,12 @@ class Moderator:
         self._metrics.flush_metrics()
         # flush_metrics keeps the set when metrics are disabled (POWERTOOLS_METRICS_DISABLED, the local API).
         self._metrics.clear_metrics()
+
+    def _sample(self, decision: Decision, app_id: str, texts: Callable[[], Mapping[str, str]]) -> None:
+        """Queues the decision for review when review is on, a rule matched (blocking, masking or monitoring) and
+        it is drawn; the texts as sent are gathered only then. The write happens off the request path."""
+        if self._review is not None and decision.matches and self._review.chosen():
+            self._review.add(app_id, decision.stage, decision.action, decision.matches, texts())
 
 
 def decision_fields(decision: Decision, app_id: str) -> dict[str, Any]:
