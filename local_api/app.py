@@ -27,6 +27,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 CONFIG_SOURCE_SUFFIXES = ("_FILE", "_SSM_PARAMETER", "_S3_URI")
 ALL_INTERFACES = ("", "0.0.0.0")  # noqa: S104 - binding to them is the user's explicit opt-in (HOST=0.0.0.0)
 STOP_POLL_SECONDS = 0.2
+DEFAULT_REVIEW_DIR = ".review"
 
 
 class ConfigError(Exception):
@@ -111,8 +112,13 @@ def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) ->
     runtime = lambda_runtime(
         region=settings.region, aws_endpoint=endpoint, log_level=settings.log_level, shell=os.environ
     )
-    # The local values the template's intrinsics stand for; add one here when the template gains another.
-    local = {**runtime, "API_KEY_SECRET_ID": create_secret(runtime, settings.api_key)}
+    # The local values the template's intrinsics stand for; add one here when the template gains another. Review
+    # samples (REVIEW_SAMPLE_PERCENT) go to a folder instead of the stack's bucket.
+    local = {
+        **runtime,
+        "API_KEY_SECRET_ID": create_secret(runtime, settings.api_key),
+        "REVIEW_DIR": str(review_dir(os.environ)),
+    }
     shell = dict(os.environ)
     routes: dict[str, Invoke] = {}
     for spec in specs:
@@ -126,6 +132,19 @@ def _start(settings: Settings, specs: list[FunctionSpec], cleanup: ExitStack) ->
     threading.Thread(target=server.serve_forever, name="local-api", daemon=True).start()
     cleanup.callback(server.shutdown)
     return server, endpoint
+
+
+def review_dir(environ: Mapping[str, str]) -> Path:
+    """Where `make run` writes review samples: REVIEW_DIR, else .review in the current directory."""
+    return Path(environ.get("REVIEW_DIR", "").strip() or DEFAULT_REVIEW_DIR).resolve()
+
+
+def _review_line(environ: Mapping[str, str]) -> str:
+    percent = environ.get("REVIEW_SAMPLE_PERCENT", "").strip()
+    if percent in ("", "0"):
+        return f"Review samples: off (REVIEW_SAMPLE_PERCENT=100 make run writes them to {DEFAULT_REVIEW_DIR}/)"
+    folder = review_dir(environ)
+    return f"Review samples: {percent}% of flagged decisions to {folder} (make review DIR={folder})"
 
 
 def _config_source(spec: FunctionSpec) -> str:
@@ -154,6 +173,7 @@ def _print_banner(settings: Settings, port: int, specs: list[FunctionSpec], aws_
         f"Local AWS (moto) the functions use: {aws_endpoint}"
         " (AWS_ENDPOINT_URL_<SERVICE>=... in your shell points one service elsewhere)"
     )
+    lines.append(_review_line(os.environ))
     lines.append(f"Function logs: {settings.log_level} and above (LOG_LEVEL=DEBUG|INFO|WARNING|ERROR to change)")
     lines.append("Ctrl-C to stop")
     print("\n".join(lines), flush=True)

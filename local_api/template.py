@@ -16,8 +16,8 @@ DEFAULT_TIMEOUT_SECONDS = 3
 DEFAULT_MEMORY_MB = 128
 
 EnvValue = str | dict[str, Any]
-"""A variable's value: a string, or the CloudFormation intrinsic (e.g. {"Fn::If": [...]}) the template could not
-resolve by itself."""
+"""A variable's value: a string, or the CloudFormation intrinsic (e.g. {"Ref": "SomeResource"}) the template could
+not resolve by itself."""
 
 
 class TemplateError(Exception):
@@ -88,6 +88,7 @@ def read_functions(path: Path) -> list[FunctionSpec]:
     template = load_template(path)
     resources: dict[str, Any] = template["Resources"]
     parameters: dict[str, Any] = template.get("Parameters") or {}
+    conditions: dict[str, Any] = template.get("Conditions") or {}
     global_props: dict[str, Any] = (template.get("Globals") or {}).get("Function") or {}
     specs = []
     served_by: dict[Route, str] = {}
@@ -106,6 +107,7 @@ def read_functions(path: Path) -> list[FunctionSpec]:
                     global_props=global_props,
                     resources=resources,
                     parameters=parameters,
+                    conditions=conditions,
                     base_dir=path.resolve().parent,
                     routes=routes,
                 )
@@ -133,6 +135,7 @@ def _function_spec(
     global_props: Mapping[str, Any],
     resources: Mapping[str, Any],
     parameters: Mapping[str, Any],
+    conditions: Mapping[str, Any],
     base_dir: Path,
     routes: tuple[Route, ...],
 ) -> FunctionSpec:
@@ -150,7 +153,7 @@ def _function_spec(
         code_uri=base_dir / code_uri,
         handler=handler,
         layer_dirs=tuple(base_dir / _layer_content_uri(logical_id, layer, resources) for layer in layers),
-        environment={name: _resolve(value, parameters) for name, value in environment.items()},
+        environment={name: _resolve(value, parameters, conditions) for name, value in environment.items()},
         timeout_seconds=_number(logical_id, "Timeout", prop("Timeout"), DEFAULT_TIMEOUT_SECONDS, parameters),
         memory_mb=_number(logical_id, "MemorySize", prop("MemorySize"), DEFAULT_MEMORY_MB, parameters),
         routes=routes,
@@ -172,15 +175,44 @@ def _layer_content_uri(logical_id: str, layer: Any, resources: Mapping[str, Any]
     return content_uri
 
 
-def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
-    """A scalar as CloudFormation passes it (a string), a !Ref to a parameter as its Default, anything else as is."""
+def _resolve(value: Any, parameters: Mapping[str, Any], conditions: Mapping[str, Any] | None = None) -> Any:
+    """A scalar as CloudFormation passes it (a string), a !Ref to a parameter as its Default, an !If whose condition
+    the parameters' defaults decide as the branch they choose (e.g. an optional resource's name: "" when it is off by
+    default), anything else as is."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float | str):
         return str(value)
+    if isinstance(value, dict) and set(value) == {"Fn::If"} and conditions is not None:
+        name, if_true, if_false = value["Fn::If"]
+        chosen = _condition(name, parameters, conditions)
+        if chosen is not None:
+            resolved = _resolve(if_true if chosen else if_false, parameters, conditions)
+            return resolved if isinstance(resolved, str) else value
     ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
     default = (parameters.get(ref) or {}).get("Default") if isinstance(ref, str) else None
     return value if default is None else _resolve(default, parameters)
+
+
+def _condition(name: Any, parameters: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool | None:
+    """The condition's value with every parameter at its Default; None when it needs more (a pseudo parameter,
+    Fn::Split...)."""
+
+    def truth(node: Any) -> bool | None:
+        if not isinstance(node, dict) or len(node) != 1:
+            return None
+        ((function, args),) = node.items()
+        if function == "Condition":
+            return truth(conditions.get(args))
+        if function == "Fn::Equals":
+            left, right = (_resolve(arg, parameters) for arg in args)
+            return left == right if isinstance(left, str) and isinstance(right, str) else None
+        values = [truth(arg) for arg in args] if function in ("Fn::Not", "Fn::And", "Fn::Or") else [None]
+        if None in values:
+            return None
+        return not values[0] if function == "Fn::Not" else all(values) if function == "Fn::And" else any(values)
+
+    return truth(conditions.get(name))
 
 
 def _number(logical_id: str, name: str, value: Any, default: int, parameters: Mapping[str, Any]) -> int:

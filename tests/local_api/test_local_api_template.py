@@ -59,8 +59,13 @@ def test_real_template_environment_merges_globals_with_the_functions_own() -> No
         own = reference["Resources"][function.logical_id]["Properties"]["Environment"]["Variables"]
         assert set(function.environment) == global_names | set(own)
         for name, value in own.items():
-            # A !Ref to a parameter takes the parameter's Default, as a deploy with defaults would.
-            expected = reference["Parameters"][value["Ref"]]["Default"] if isinstance(value, dict) else value
+            # A !Ref to a parameter takes the parameter's Default, as a deploy with defaults would; so does the
+            # condition of an !If (the review bucket's name: none by default).
+            if isinstance(value, dict) and "Fn::If" in value:
+                assert value["Fn::If"][0] == "ReviewOn"
+                expected = value["Fn::If"][2]
+            else:
+                expected = reference["Parameters"][value["Ref"]]["Default"] if isinstance(value, dict) else value
             assert function.environment[name] == str(expected)
         assert function.environment["API_KEY_CACHE_TTL_SECONDS"] == "300"
         # Only a deployed stack can resolve the secret's !If.
@@ -163,3 +168,44 @@ def test_template_errors_say_what_and_where(tmp_path: Path, change: tuple[str, s
     path = _write(tmp_path, SYNTHETIC.replace(*change))
     with pytest.raises(TemplateError, match=re.escape(message)):
         read_functions(path)
+
+
+CONDITIONAL = """
+Parameters:
+  Percent: {Type: Number, Default: 0}
+  Name: {Type: String, Default: ""}
+Conditions:
+  Sampled: !Not [!Equals [!Ref Percent, "0"]]
+  Named: !Not [!Equals [!Ref Name, ""]]
+  Both: !And [!Condition Sampled, !Condition Named]
+  RegionalOn: !Equals [!Ref "AWS::Region", "us-east-1"]
+Resources:
+  Bucket: {Type: AWS::S3::Bucket, Condition: Sampled}
+  Layer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layer}}
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: api
+      Handler: api.main
+      Layers: [!Ref Layer]
+      Environment:
+        Variables:
+          WHEN_OFF: !If [Sampled, !Ref Bucket, ""]
+          WHEN_NAMED: !If [Both, "x", !If [Named, "y", !Ref Name]]
+          NAMES_A_RESOURCE: !If [Sampled, "x", !Ref Bucket]
+          UNDECIDED: !If [RegionalOn, "x", ""]
+      Events:
+        Get: {Type: HttpApi, Properties: {Method: GET, Path: /}}
+"""
+
+
+def test_an_if_takes_the_branch_the_parameters_defaults_choose(tmp_path: Path) -> None:
+    """As a deploy with the defaults would: an optional resource off by default gives its "off" value; a branch
+    that names a resource, or a condition the defaults cannot decide (a pseudo parameter), stays unresolved."""
+    (function,) = read_functions(_write(tmp_path, CONDITIONAL))
+    environment = function.environment
+    assert (environment["WHEN_OFF"], environment["WHEN_NAMED"]) == ("", "")
+    assert environment["NAMES_A_RESOURCE"] == {"Fn::If": ["Sampled", "x", {"Ref": "Bucket"}]}
+    assert isinstance(environment["UNDECIDED"], dict)
+    (named,) = read_functions(_write(tmp_path, CONDITIONAL.replace('Default: ""}', 'Default: "n"}')))
+    assert named.environment["WHEN_NAMED"] == "y"
