@@ -20,7 +20,7 @@ DOCS_PORT ?= 8000
 AUTHORING := AUTHORING_VIA_MAKE=1 PYTHONPATH=layers/shared:functions/moderation:functions/external_data_tool:. $(BIN)/python -m authoring
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish dify-config smoke \
+.PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish dify-config smoke review \
 	build validate \
 	bench precision precision-baseline recall clean
 	bench recall clean
@@ -89,6 +89,11 @@ smoke: $(VENV)/.local.stamp
 		$${REGION:+--region "$$REGION"} $${BLOCK_TEXT:+--block-text "$$BLOCK_TEXT"} \
 		$${PASS_TEXT:+--pass-text "$$PASS_TEXT"} $${TOOLS:+--tools "$$TOOLS"} $${INPUTS:+--inputs "$$INPUTS"} \
 		$${APP_ID:+--app-id "$$APP_ID"}
+
+review: $(VENV)/.local.stamp
+	@$(AUTHORING).review $${STACK:+--stack "$$STACK"} $${DIR:+--dir "$$DIR"} $${SINCE:+--since "$$SINCE"} \
+		$${RULE:+--rule "$$RULE"} $${STAGE:+--stage "$$STAGE"} $${APP_ID:+--app-id "$$APP_ID"} \
+		$${FORMAT:+--format "$$FORMAT"} $${REGION:+--region "$$REGION"}
 
 # Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
 checkov: $(CHECKOV_VENV)/.stamp
