@@ -71,12 +71,13 @@ def _table_arns(*names: str) -> list[str]:
     return [arn for name in names for arn in (prefix + name, f"{prefix}{name}/index/*")]
 
 
-Grant = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-"""Sid, actions, resources, the kms:ViaService values it is limited to (empty: no condition)."""
+Grant = tuple[str, tuple[str, ...], tuple[Any, ...], tuple[str, ...]]
+"""Sid, actions, resources (an ARN, or the Fn::Sub of a resource's ARN), the kms:ViaService values it is limited to
+(empty: no condition)."""
 
 
-def _grant(sid: str, actions: list[str], resources: list[str], via: list[str] | None = None) -> Grant:
-    return (sid, tuple(sorted(actions)), tuple(sorted(resources)), tuple(sorted(via or [])))
+def _grant(sid: str, actions: list[str], resources: list[Any], via: list[str] | None = None) -> Grant:
+    return (sid, tuple(sorted(actions)), tuple(sorted(resources, key=json.dumps)), tuple(sorted(via or [])))
 
 
 PARAMETER_GRANT = "ReadPolicyParameter", ["ssm:GetParameter"]
@@ -248,6 +249,23 @@ FEATURES: dict[str, tuple[dict[str, str], dict[str, list[Grant]]]] = {
     ),
 }
 
+REVIEW_KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/cccccccc-2222-3333-4444-555555555555"
+REVIEW_SAMPLES = {"Fn::Sub": "${ReviewBucket.Arn}/samples/*"}
+FEATURES["review"] = (
+    {"ReviewSamplePercent": "10", "ReviewStoreFullText": "true"},
+    {"ModerationFunction": [_grant("WriteReviewSamples", ["s3:PutObject"], [REVIEW_SAMPLES])]},
+)
+FEATURES["review-with-kms-key"] = (
+    {"ReviewSamplePercent": "100", "ReviewKmsKeyArn": REVIEW_KMS_KEY},
+    {
+        "ModerationFunction": [
+            _grant("WriteReviewSamples", ["s3:PutObject"], [REVIEW_SAMPLES]),
+            _grant("EncryptReviewSamples", ["kms:GenerateDataKey"], [REVIEW_KMS_KEY], _via("s3")),
+        ]
+    },
+)
+FEATURES["review-kms-key-alone-grants-nothing"] = ({"ReviewKmsKeyArn": REVIEW_KMS_KEY}, {})
+
 # The variables each function reads, and the parameter (or fixed value) template.yaml gives each.
 FUNCTION_VARIABLES: dict[str, dict[str, str]] = {
     "ModerationFunction": {
@@ -266,6 +284,8 @@ FUNCTION_VARIABLES: dict[str, dict[str, str]] = {
         "DETECTOR_FAILURE_MODE": "DetectorFailureMode",
         "DETECTOR_TIMEOUT_SECONDS": "DetectorTimeoutSeconds",
         "DETECTOR_UNAVAILABLE_RESPONSE": "DetectorUnavailableResponse",
+        "REVIEW_SAMPLE_PERCENT": "ReviewSamplePercent",
+        "REVIEW_STORE_FULL_TEXT": "ReviewStoreFullText",
     },
     "ExternalDataToolFunction": {
         "EXTERNAL_DATA_TOOLS_FILE": "",
@@ -393,12 +413,14 @@ def _render_function(function: str, args: Any, parameters: Mapping[str, Any]) ->
 
 
 def _evaluate(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
-    """What CloudFormation would see: Fn::If and conditional resources resolved, Ref to a parameter replaced
-    by its value, AWS::NoValue dropped. Refs to resources stay as they are."""
+    """What CloudFormation would see: Fn::If and conditional resources and outputs resolved, Ref to a parameter
+    replaced by its value, AWS::NoValue dropped. Refs to resources stay as they are."""
     parameters = _parameter_values(template, overrides)
     conditions: dict[str, bool] = {}
 
-    def condition(name: str) -> bool:
+    def condition(name: str | bool) -> bool:
+        if isinstance(name, bool):  # no Condition
+            return name
         if name not in conditions:
             conditions[name] = truth(template["Conditions"][name])
         return conditions[name]
@@ -432,12 +454,11 @@ def _evaluate(template: dict[str, Any], overrides: Mapping[str, str]) -> dict[st
         resolved = {key: resolve(value) for key, value in node.items()}
         return {key: value for key, value in resolved.items() if value != {"Ref": "AWS::NoValue"}}
 
-    resources = {
-        name: resource
-        for name, resource in template["Resources"].items()
-        if "Condition" not in resource or condition(resource["Condition"])
-    }
-    evaluated: dict[str, Any] = resolve({**template, "Resources": resources})
+    resources, outputs = (
+        {name: item for name, item in template.get(section, {}).items() if condition(item.get("Condition", True))}
+        for section in ("Resources", "Outputs")
+    )
+    evaluated: dict[str, Any] = resolve({**template, "Resources": resources, "Outputs": outputs})
     return evaluated
 
 
@@ -696,6 +717,7 @@ def test_feature_parameters_default_to_off(sam_template: dict[str, Any]) -> None
         "DynamoDbTableNames",
         "BedrockKnowledgeBaseIds",
         "UpstreamSecretArns",
+        "ReviewKmsKeyArn",
     ]:
         assert parameters[name]["Default"] == "", name
         assert len(parameters[name]["Description"]) > 40, name
