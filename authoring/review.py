@@ -80,12 +80,13 @@ class Filters:
 class Samples:
     where: str
     records: list[dict[str, Any]] = field(default_factory=list)
-    objects: int = 0
+    decisions: int = 0
     unreadable: int = 0
     capped: bool = False
 
     def add(self, body: bytes, filters: Filters) -> None:
-        self.objects += 1
+        """One sampled decision's object: its records the filters want."""
+        before = len(self.records)
         for line in body.decode("utf-8", errors="replace").splitlines():
             try:
                 record = json.loads(line)
@@ -94,6 +95,7 @@ class Samples:
                 continue
             if isinstance(record, dict) and filters.wanted(record):
                 self.records.append(record)
+        self.decisions += len(self.records) > before
 
 
 def from_folder(folder: Path, filters: Filters) -> Samples:
@@ -177,7 +179,7 @@ def report(samples: Samples, since: datetime) -> str:
     records = samples.records
     lines = [
         f"Review samples in {samples.where} since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC: "
-        f"{len(records)} matches in {samples.objects} sampled decisions"
+        f"{len(records)} matches in {samples.decisions} sampled decisions"
     ]
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for record in _by_time(records):
