@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,22 @@ def test_the_folder_sink_leaves_no_partial_file(tmp_path: Path) -> None:
     assert [path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*") if path.is_file()] == [
         "samples/2026/12/07/00/input/x.jsonl"
     ]
+
+
+class PausedSink(FailingSink):
+    """Each failing try lasts longer than the sink's time limit allows: as when Lambda paused the environment
+    between requests in the middle of a write."""
+
+    def write(self, key: str, body: bytes) -> None:
+        if self.codes:
+            time.sleep(1.05)
+        super().write(key, body)
+
+
+def test_tries_that_a_pause_between_requests_cut_short_do_not_count() -> None:
+    """Three network failures would drop a sample; three tries paused past their time limit do not."""
+    sink = PausedSink("NetworkError", "NetworkError", "NetworkError")
+    writer = ReviewWriter(sink, percent=100, attempt_seconds=0.0)
+    Moderator(lambda: POLICY, (), writer).moderate_input(_flagged())
+    assert writer.flush(10)
+    assert (sink.tries, len(sink.written), writer.dropped) == (4, 1, 0)
