@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from authoring import cli
+from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for
 
 OUTPUT = "ReviewBucketName"
 PREFIX = "samples/"
@@ -39,7 +40,8 @@ def since_time(text: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"SINCE must be like 30m, 24h, 7d, 2w or a date such as 2026-12-01, got {text!r}") from None
+        name = "SINCE" if cli.via_make() else "--since"
+        raise ValueError(f"{name} must be like 30m, 24h, 7d, 2w or a date such as 2026-12-01, got {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -115,15 +117,9 @@ def from_folder(folder: Path, filters: Filters) -> Samples:
 
 def bucket_of(session: Any, stack: str) -> str:
     """The stack's review bucket, from its outputs; ReviewError when the stack has review off."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only for a stack
-
-    try:
-        stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-    except ClientError as error:
-        raise ReviewError(f"stack {stack}: {error.response['Error'].get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise ReviewError(f"stack {stack}: {error}") from None
-    outputs = {item["OutputKey"]: item.get("OutputValue", "") for item in stacks[0].get("Outputs", [])}
+    outputs = {
+        item["OutputKey"]: item.get("OutputValue", "") for item in describe_stack(session, stack).get("Outputs", [])
+    }
     if not outputs.get(OUTPUT):
         raise ReviewError(
             f"stack {stack} has review off (ReviewSamplePercent is 0, so it has no {OUTPUT} output). Turn it on "
@@ -151,10 +147,8 @@ def from_bucket(session: Any, bucket: str, filters: Filters) -> Samples:
         with ThreadPoolExecutor(READERS) as readers:
             for body in readers.map(read, wanted):  # in key order, which is time order within an hour and stage
                 samples.add(body, filters)
-    except ClientError as error:
-        raise ReviewError(f"s3://{bucket}: {error.response['Error'].get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise ReviewError(f"s3://{bucket}: {error}") from None
+    except (ClientError, BotoCoreError) as error:
+        raise explain(error, f"s3://{bucket}") from None
     return samples
 
 
@@ -239,14 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "          make review STACK=dify-extension FORMAT=jsonl > samples.jsonl",
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="the deployed stack's name")
-    source.add_argument("--dir", type=Path, help="the folder `make run` wrote samples to (REVIEW_DIR, .review)")
-    parser.add_argument("--since", default="24h", help="30m, 24h (the default), 7d, 2w, or a date: 2026-12-01")
-    parser.add_argument("--rule", help="only this rule id (a PII rule's id takes all its types: pii -> pii/email)")
+    source.add_argument("--stack", metavar="name", help="the deployed stack's name")
+    source.add_argument("--dir", metavar="folder", type=Path, help="the folder make run wrote samples to (.review)")
+    parser.add_argument("--since", metavar="24h", default="24h", help="30m, 24h (the default), 7d, 2w, or 2026-12-01")
+    parser.add_argument("--rule", metavar="id", help="only this rule id (pii takes pii/email, pii/phone...)")
     parser.add_argument("--stage", choices=["input", "output"], help="only this moderation point")
-    parser.add_argument("--app-id", help="only this Dify app")
+    parser.add_argument("--app-id", metavar="id", help="only this Dify app")
     parser.add_argument("--format", choices=["text", "jsonl"], default="text", help="text (the default) or jsonl")
-    parser.add_argument("--region", help="the stack's region (default: boto3's)")
+    parser.add_argument("--region", metavar="region", help="the stack's region (default: boto3's)")
     arguments = parser.parse_args(argv)
     try:
         since = since_time(arguments.since, datetime.now(UTC))
@@ -257,15 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.dir is not None:
             samples = from_folder(arguments.dir, filters)
         else:
-            import boto3  # noqa: PLC0415 - only a stack needs it
-            from botocore.exceptions import BotoCoreError  # noqa: PLC0415
-
-            try:
-                session = boto3.session.Session(region_name=arguments.region)
-                samples = from_bucket(session, bucket_of(session, arguments.stack), filters)
-            except BotoCoreError as error:  # no region or credentials
-                raise ReviewError(str(error)) from None
-    except ReviewError as error:
+            session = session_for(arguments.region)
+            samples = from_bucket(session, bucket_of(session, arguments.stack), filters)
+    except (ReviewError, AwsSetupError) as error:
         return cli.fail(f"review: {error}")
     if arguments.format == "jsonl":
         sys.stdout.write(as_jsonl(samples.records))
