@@ -743,6 +743,8 @@ def test_feature_parameters_default_to_off(sam_template: dict[str, Any]) -> None
         ("ComprehendToxicityThresholds", "TOXICITY=0.8, HATE_SPEECH=0.5", True),
         ("ComprehendToxicityThresholds", "TOXICITY", False),
         ("ComprehendPiiEntityTypes", "EMAIL,PHONE", True),
+        ("ReviewKmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c", True),
+        ("ReviewKmsKeyArn", "alias/review", False),
     ],
 )
 def test_parameter_patterns(sam_template: dict[str, Any], parameter: str, value: str, allowed: bool) -> None:
