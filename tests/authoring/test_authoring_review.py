@@ -68,7 +68,7 @@ def _bucket(stack: str) -> str:
 def _moderate(sink: Sink) -> None:
     """What the function would sample: four profanity matches (one in leetspeak), two monitored, PII in and out."""
     writer = ReviewWriter(sink, percent=100)
-    moderator = Moderator(lambda: POLICY, (), writer)
+    moderator = Moderator(lambda: POLICY, (), review=writer)
     for query in ("damn it", "oh damn", "d4mn you", "heck no", "price of cocaine?", "cocaine again", "hi"):
         moderator.moderate_input(ModerationInputParams(app_id="app-1", inputs={}, query=query))
     moderator.moderate_input(ModerationInputParams(app_id="app-2", inputs={"mail": "ana@example.com"}, query="x"))

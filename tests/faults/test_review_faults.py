@@ -100,7 +100,7 @@ def test_a_faulty_write_is_dropped_counted_and_logged_without_content(
     proxy.mode = mode
     client = S3Client(region=REGION, credentials=CREDENTIALS, endpoint_url=proxy.url, timeout_seconds=ATTEMPT_SECONDS)
     writer = ReviewWriter(S3Sink(client, bucket), percent=100, attempt_seconds=ATTEMPT_SECONDS)
-    moderator = Moderator(lambda: ModerationPolicy.model_validate(POLICY), (), writer)
+    moderator = Moderator(lambda: ModerationPolicy.model_validate(POLICY), (), review=writer)
     assert moderator.moderate_input(ModerationInputParams(app_id="a", inputs={}, query=f"damn {SECRET}")).flagged
     assert writer.flush(ATTEMPTS * (ATTEMPT_SECONDS + 1.5) + 2)
     tries, dropped = OUTCOMES[mode]

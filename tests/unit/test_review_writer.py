@@ -140,7 +140,7 @@ def test_the_sampled_share_is_the_percentage_drawn(tmp_path: Path) -> None:
     decisions, about a quarter of them."""
     # Room for all: this is about the share, not the queue (test_the_answer_never_waits_for_a_write).
     writer = ReviewWriter(FolderSink(tmp_path), percent=25, rng=random.Random(7), capacity=400)  # noqa: S311
-    moderator = Moderator(lambda: POLICY, (), writer)
+    moderator = Moderator(lambda: POLICY, (), review=writer)
     for number in range(400):
         moderator.moderate_input(_flagged(f"damn {number}"))
     assert writer.flush(10)
@@ -155,7 +155,7 @@ def test_the_sampled_share_is_the_percentage_drawn(tmp_path: Path) -> None:
 def test_decisions_without_a_match_are_never_sampled(tmp_path: Path) -> None:
     rng = random.Random(3)  # noqa: S311
     writer = ReviewWriter(FolderSink(tmp_path), percent=100, rng=rng)
-    moderator = Moderator(lambda: POLICY, (), writer)
+    moderator = Moderator(lambda: POLICY, (), review=writer)
     state = rng.getstate()
     for query in ("hello", "how do I reset my password?"):
         moderator.moderate_input(_flagged(query))
@@ -165,7 +165,7 @@ def test_decisions_without_a_match_are_never_sampled(tmp_path: Path) -> None:
 
 
 def test_nothing_is_written_when_off(tmp_path: Path) -> None:
-    moderator = Moderator(lambda: POLICY, (), review_from_environment({"REVIEW_DIR": str(tmp_path)}))
+    moderator = Moderator(lambda: POLICY, (), review=review_from_environment({"REVIEW_DIR": str(tmp_path)}))
     assert moderator.moderate_input(_flagged()).flagged
     assert list(tmp_path.iterdir()) == []
 
@@ -173,7 +173,7 @@ def test_nothing_is_written_when_off(tmp_path: Path) -> None:
 def test_a_streamed_answer_is_sampled_once(tmp_path: Path) -> None:
     """Dify sends the answer so far again and again: a match is written the first time only, a new one still is."""
     writer = ReviewWriter(FolderSink(tmp_path), percent=100)
-    moderator = Moderator(lambda: POLICY, (), writer)
+    moderator = Moderator(lambda: POLICY, (), review=writer)
     answer = "Write to ana@example.com"
     for more in ("", " or later", " or later, or bob@example.org"):
         moderator.moderate_output(ModerationOutputParams(app_id="app-1", text=answer + more))
@@ -196,7 +196,7 @@ def test_the_answer_never_waits_for_a_write(tmp_path: Path) -> None:
     is dropped and counted, the rest written once the write is released."""
     sink = HeldSink()
     writer = ReviewWriter(sink, percent=100)
-    moderator = Moderator(lambda: POLICY, (), writer)
+    moderator = Moderator(lambda: POLICY, (), review=writer)
     assert moderator.moderate_input(_flagged()).flagged
     assert sink.entered.wait(5)
     for _ in range(QUEUE_CAPACITY + 3):
@@ -214,7 +214,7 @@ def test_a_failed_write_is_dropped_logged_without_content_and_counted(
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "dify-moderation")
     sink = FailingSink("AccessDenied")
     writer = ReviewWriter(sink, percent=100)
-    Moderator(lambda: POLICY, (), writer).moderate_input(_flagged())
+    Moderator(lambda: POLICY, (), review=writer).moderate_input(_flagged())
     assert writer.flush(5)
     assert (sink.tries, writer.written, writer.dropped) == (1, 0, 1)  # not worth another try
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
@@ -229,12 +229,12 @@ def test_a_failed_write_is_dropped_logged_without_content_and_counted(
 def test_failures_that_may_pass_are_tried_again() -> None:
     sink = FailingSink("SlowDown", "NetworkError")
     writer = ReviewWriter(sink, percent=100)
-    Moderator(lambda: POLICY, (), writer).moderate_input(_flagged())
+    Moderator(lambda: POLICY, (), review=writer).moderate_input(_flagged())
     assert writer.flush(10)
     assert (sink.tries, len(sink.written), writer.dropped) == (3, 1, 0)
     failing = FailingSink("SlowDown", "SlowDown", "SlowDown", "SlowDown")
     writer = ReviewWriter(failing, percent=100)
-    Moderator(lambda: POLICY, (), writer).moderate_input(_flagged())
+    Moderator(lambda: POLICY, (), review=writer).moderate_input(_flagged())
     assert writer.flush(10)
     assert (failing.tries, failing.written, writer.dropped) == (3, [], 1)
 
@@ -260,6 +260,6 @@ def test_tries_that_a_pause_between_requests_cut_short_do_not_count() -> None:
     """Three network failures would drop a sample; three tries paused past their time limit do not."""
     sink = PausedSink("NetworkError", "NetworkError", "NetworkError")
     writer = ReviewWriter(sink, percent=100, attempt_seconds=0.0)
-    Moderator(lambda: POLICY, (), writer).moderate_input(_flagged())
+    Moderator(lambda: POLICY, (), review=writer).moderate_input(_flagged())
     assert writer.flush(10)
     assert (sink.tries, len(sink.written), writer.dropped) == (4, 1, 0)
