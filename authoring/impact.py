@@ -74,7 +74,10 @@ class Texts:
         self._stage = stage
         self._app_id = app_id
         self.blank = 0
+        self.repeated = 0
+        """Review records that repeat a decision's whole text already read (one record per match carries it)."""
         self._json_lines_because = ""
+        self._decisions: set[tuple[object, ...]] = set()
 
     def __iter__(self) -> Iterator[Sample]:
         lines = self._non_blank()
@@ -84,7 +87,9 @@ class Texts:
         self._json_lines_because = self._why_json_lines(first[1])
         for number, line in chain([first], lines):
             if self._json_lines_because:
-                yield self._record(number, line)
+                sample = self._record(number, line)
+                if sample is not None:
+                    yield sample
             else:
                 yield Sample(number, line, self._stage, self._app_id, "line")
 
@@ -122,7 +127,7 @@ class Texts:
     def _one_object_per_line(self) -> str:
         return f"the file is read as JSON lines, one object per line ({self._json_lines_because})"
 
-    def _record(self, number: int, line: str) -> Sample:
+    def _record(self, number: int, line: str) -> Sample | None:
         where = f"{self.name}:{number}"
         try:
             record = json.loads(line)
@@ -139,6 +144,12 @@ class Texts:
         app_id = record.get("app_id", self._app_id)
         if not isinstance(app_id, str):
             raise TextsError(f'{where}: "app_id" must be a string, not {json.dumps(app_id)}')
+        if source == "text":
+            decision = (record.get("time"), app_id, stage, record.get("key"), record["text"])
+            if decision in self._decisions:
+                self.repeated += 1
+                return None
+            self._decisions.add(decision)
         return Sample(number, record[source], stage, app_id, source)
 
 
@@ -277,10 +288,11 @@ class Report:
             lines += [f"    {line}" for line in self._rule_examples[stage, rule_id]]
         return lines
 
-    def summary(self, blank: int) -> str:
+    def summary(self, blank: int, repeated: int = 0) -> str:
         counted = _count(self.texts, "text")
         details = [_count(self.sources["excerpt"], "review excerpt")] * (self.sources["excerpt"] > 0)
         details += [f"{_count(blank, 'blank line')} skipped"] * (blank > 0)
+        details += [f"{_count(repeated, 'repeated review text')} read once"] * (repeated > 0)
         if details:
             counted += f" ({', '.join(details)})"
         kinds = [f"{self.kinds[kind]:,} {KINDS[kind][1]}" for kind in KINDS if self.kinds[kind]]
@@ -420,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:  # e.g. `| head`: the reader has what it wants
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exiting flushes nowhere, quietly
             return cli.OK
-    summary = report.summary(texts.blank)
+    summary = report.summary(texts.blank, texts.repeated)
     if jsonl:
         print(summary, file=sys.stderr)
     else:

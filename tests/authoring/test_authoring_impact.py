@@ -241,6 +241,22 @@ def test_review_records_text_else_excerpt_at_their_own_stage_and_app(
     ]
 
 
+def test_a_decisions_whole_text_is_read_once_though_each_of_its_matches_carries_it(
+    write_json: WriteJson, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = write_json(edited(lambda policy: rule(policy, "profanity")["keywords"].append("heck")))
+    decision = {"time": "2026-12-06T10:00:00Z", "app_id": "", "stage": "input", "key": "query"}
+    records = [
+        {**decision, "rule_id": "pii/email", "excerpt": "…ana@…", "text": "heck, mail ana@example.com"},
+        {**decision, "rule_id": "watch", "excerpt": "heck, mail…", "text": "heck, mail ana@example.com"},
+        # The same words in another decision count again: a user sent them twice.
+        {**decision, "time": "2026-12-06T10:05:00Z", "rule_id": "watch", "text": "heck, mail ana@example.com"},
+    ]
+    texts = write_texts(tmp_path, [json.dumps(one, ensure_ascii=False) for one in records], "review.jsonl")
+    report = impact(capsys, "--policy", str(new), "--base", str(write_json(BASE)), "--texts", str(texts))
+    assert report.splitlines()[-1] == ("2 texts (1 repeated review text read once): 2 answers change: 2 newly blocked")
+
+
 def test_blank_lines_are_skipped_and_lines_keep_their_numbers(
     write_json: WriteJson, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
