@@ -173,7 +173,8 @@ def report(samples: Samples, since: datetime) -> str:
     records = samples.records
     lines = [
         f"Review samples in {samples.where} since {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC: "
-        f"{len(records)} matches in {samples.decisions} sampled decisions"
+        f"{len(records)} match{'es' * (len(records) != 1)} in {samples.decisions} sampled "
+        f"decision{'s' * (samples.decisions != 1)}"
     ]
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for record in _by_time(records):
