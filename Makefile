@@ -11,7 +11,21 @@ CHECKOV_VENV := .venv-checkov
 PRECISION_NPM := .cache/precision/npm
 RECALL_VENV := .venv-recall
 BIN := $(VENV)/bin
-SAM := $(SAM_VENV)/bin/sam
+# The SAM CLI that build, validate and deploy run: SAM=path, else a `sam` on your PATH, else the pinned one
+# (requirements/sam.txt), installed into .venv-sam on first use. The build tests always run the pinned one.
+SAM_PINNED := $(SAM_VENV)/bin/sam
+ifndef SAM
+SAM := $(or $(shell command -v sam 2>/dev/null),$(SAM_PINNED))
+endif
+# What the build needs before it starts: that SAM CLI, and a Python with pip for the layer's Makefile (it pip-installs
+# Lambda's arm64 wheels): the pinned SAM CLI's own environment, or .venv next to a SAM CLI of your own.
+ifeq ($(SAM),$(SAM_PINNED))
+SAM_READY := $(SAM_VENV)/.stamp
+BUILD_PYTHON := $(SAM_VENV)/bin/python
+else
+SAM_READY := $(VENV)/.local.stamp
+BUILD_PYTHON := $(BIN)/python
+endif
 # Optional: a Python 3.13 lets the build ship bytecode for Lambda's runtime (faster cold starts; see docs/speed.md).
 PYTHON313 ?= $(firstword $(foreach python,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13),\
 	$(shell $(python) -c "import sys; print(sys.executable)" 2>/dev/null)))
@@ -21,15 +35,18 @@ AUTHORING := AUTHORING_VIA_MAKE=1 PYTHONPATH=layers/shared:functions/moderation:
 export SAM_CLI_TELEMETRY = 0
 
 .PHONY: run test lint typecheck pytest fuzz checkov docs docs-serve schemas check moderate query publish dify-config smoke review \
-	build validate \
-	bench precision precision-baseline recall clean
-	bench recall clean
+	build deploy validate bench precision precision-baseline recall clean
 
 # exec: the server is make's own child, so `kill <make's pid>` stops it too (make passes SIGTERM to its children).
 run: $(VENV)/.local.stamp
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python -m local_api
 
-test: lint typecheck pytest checkov docs
+# The environments first, one at a time (two of them install into .venv), then pytest with the other checks beside
+# it, one after another: its workers spend much of their time waiting out the fault tests' timeouts. -O prints each
+# check's output whole, as it ends (pytest's last).
+TEST_ENVIRONMENTS := $(VENV)/.dev.stamp $(VENV)/.docs.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp $(PRECISION_NPM)/.stamp
+test: $(TEST_ENVIRONMENTS)
+	@$(MAKE) --no-print-directory -j 2 -O pytest lint typecheck checkov docs
 
 lint: $(VENV)/.dev.stamp
 	$(BIN)/ruff check .
@@ -39,8 +56,12 @@ lint: $(VENV)/.dev.stamp
 typecheck: $(VENV)/.dev.stamp
 	$(BIN)/mypy
 
+# One worker per core (pytest-xdist); --dist loadfile keeps a test file on one worker, so each module-scoped fixture
+# (a real sam build, the precision slice) is built once. PYTEST_WORKERS=0 runs the tests in this process. Tests that
+# run make themselves get none of this make's flags (make test's -j and -O).
+PYTEST_WORKERS ?= auto
 pytest: $(VENV)/.dev.stamp $(SAM_VENV)/.stamp $(PRECISION_NPM)/.stamp
-	SAM_CLI=$(abspath $(SAM)) $(BIN)/python -m pytest
+	MAKEFLAGS= SAM_CLI=$(abspath $(SAM_PINNED)) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # A long hunt for inputs that break the property tests (every test marked `hypothesis`): thousands of random
 # examples each instead of make test's few (profiles in tests/conftest.py). FUZZ_EXAMPLES=50000 make fuzz for more.
@@ -101,11 +122,24 @@ checkov: $(CHECKOV_VENV)/.stamp
 
 # sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
 # asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
-build: $(SAM_VENV)/.stamp
-	PYTHON=$(abspath $(BIN))/python $(SAM) build
+build: $(SAM_READY)
+	PYTHON=$(abspath $(BUILD_PYTHON)) $(SAM) build
 
-validate: $(SAM_VENV)/.stamp
+validate: $(SAM_READY)
 	$(SAM) validate --lint
+
+# Builds, then deploys the stack of samconfig.toml's CONFIG_ENV section ([default], or CONFIG_ENV=prod). The first
+# time, `sam deploy --guided` asks for the region and the parameters and offers to save them in samconfig.toml;
+# once that section holds a region (the repository's copy has none), the saved settings deploy without questions.
+# GUIDED=1 asks again; GUIDED=0 deploys the section as it is (region from your AWS profile).
+CONFIG_ENV ?= default
+DEPLOY_SETTINGS_SAVED = $(shell $(PYTHON) -c 'import sys, tomllib; \
+	env = tomllib.load(open("samconfig.toml", "rb")).get(sys.argv[1], {}); \
+	sys.exit(not any("region" in env.get(command, {}).get("parameters", {}) for command in ("deploy", "global")))' \
+	$(CONFIG_ENV) 2>/dev/null && echo yes)
+GUIDED ?= $(if $(DEPLOY_SETTINGS_SAVED),0,1)
+deploy: build
+	$(SAM) deploy $(if $(filter 1,$(GUIDED)),--guided )--config-env $(CONFIG_ENV)
 
 bench: $(VENV)/.dev.stamp
 	status=0; $(BIN)/python -m bench.cold_start || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_speed || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.moderation_worst_case || status=1; $(BIN)/python -m bench.first_text || status=1; PYTHONPATH=layers/shared:functions/moderation $(BIN)/python -m bench.decoders || status=1; exit $$status
