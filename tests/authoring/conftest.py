@@ -83,4 +83,10 @@ def no_aws_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 # The handler tests' AWS fixtures (moto's Secrets Manager holding the key), for tests that compare with a handler.
-from tests.handlers.conftest import fresh_powertools_loggers, runtime, secret_name, secrets  # noqa: E402, F401
+from tests.handlers.conftest import (  # noqa: E402, F401
+    fresh_function_modules,
+    fresh_powertools_loggers,
+    runtime,
+    secret_name,
+    secrets,
+)

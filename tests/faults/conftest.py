@@ -2,6 +2,6 @@
 of the session's moto server. The handler tests' fixtures (a fresh sandbox's loggers, Lambda's AWS variables) apply
 here too."""
 
-from tests.handlers.conftest import fresh_powertools_loggers, runtime, secret_name, secrets
+from tests.handlers.conftest import fresh_function_modules, fresh_powertools_loggers, runtime, secret_name, secrets
 
-__all__ = ["fresh_powertools_loggers", "runtime", "secret_name", "secrets"]
+__all__ = ["fresh_function_modules", "fresh_powertools_loggers", "runtime", "secret_name", "secrets"]

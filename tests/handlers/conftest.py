@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -33,6 +34,22 @@ def fresh_powertools_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
         if getattr(logger, "powertools_handler", None) is not None:
             monkeypatch.delitem(logging.Logger.manager.loggerDict, name)
+
+
+def _function_modules() -> dict[str, ModuleType]:
+    return {name: module for name, module in sys.modules.items() if name.partition(".")[0] in FUNCTIONS}
+
+
+@pytest.fixture(autouse=True)
+def fresh_function_modules() -> Iterator[None]:
+    """load_handler imports a function's package afresh, and the package imports more on first use (a tool's kind):
+    those modules belong to the test's sandbox, bound to its environment and to its loggers' (closed) streams. After
+    the test the modules from before are back and the sandbox's are gone, whichever test runs next."""
+    before = _function_modules()
+    yield
+    for name in _function_modules().keys() - before.keys():
+        del sys.modules[name]
+    sys.modules.update(before)
 
 
 @pytest.fixture
