@@ -30,10 +30,16 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 @pytest.fixture(autouse=True)
 def fresh_powertools_loggers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Powertools reuses the logging.Logger of an earlier Logger with the same service name, with its handler bound
-    to an earlier test's stdout; each test is a new sandbox, which starts without one."""
-    for name, logger in list(logging.Logger.manager.loggerDict.items()):
-        if getattr(logger, "powertools_handler", None) is not None:
-            monkeypatch.delitem(logging.Logger.manager.loggerDict, name)
+    to an earlier test's stdout; each test is a new sandbox, which starts without one. The loggers below one (a
+    module's Logger(child=True), made once) still point at it and its stale stream: in this test they log to the
+    root logger instead."""
+    loggers = logging.Logger.manager.loggerDict
+    earlier = {name: logger for name, logger in loggers.items() if getattr(logger, "powertools_handler", None)}
+    for name in earlier:
+        monkeypatch.delitem(loggers, name)
+    for logger in list(loggers.values()):
+        if isinstance(logger, logging.Logger) and any(logger.parent is parent for parent in earlier.values()):
+            monkeypatch.setattr(logger, "parent", logging.root)
 
 
 def _function_modules() -> dict[str, ModuleType]:
