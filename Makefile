@@ -41,12 +41,12 @@ export SAM_CLI_TELEMETRY = 0
 run: $(VENV)/.local.stamp
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/python -m local_api
 
-# The environments first, one at a time (two of them install into .venv), then pytest with the other checks beside
-# it, one after another: its workers spend much of their time waiting out the fault tests' timeouts. -O prints each
-# check's output whole, as it ends (pytest's last).
+# The environments first, one at a time (two of them install into .venv), then the checks two at a time: pytest's
+# workers spend much of their time waiting out the fault tests' timeouts, which the other checks fill. -O (GNU make
+# 4+) prints each check's output whole, as it ends; macOS's make 3.81 has none, so there they run one by one.
 TEST_ENVIRONMENTS := $(VENV)/.dev.stamp $(VENV)/.docs.stamp $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp $(PRECISION_NPM)/.stamp
 test: $(TEST_ENVIRONMENTS)
-	@$(MAKE) --no-print-directory -j 2 -O pytest lint typecheck checkov docs
+	@$(MAKE) --no-print-directory $(if $(filter 3.%,$(MAKE_VERSION)),,-j 2 -O) lint typecheck pytest checkov docs
 
 lint: $(VENV)/.dev.stamp
 	$(BIN)/ruff check .
