@@ -117,8 +117,15 @@ review: $(VENV)/.local.stamp
 		$${FORMAT:+--format "$$FORMAT"} $${REGION:+--region "$$REGION"}
 
 # Offline (no Bridgecrew/Prisma download); every finding is fixed or skipped next to its resource with a reason.
+# The review bucket exists only when asked for, and checkov reads conditions with the parameters' defaults: a copy of
+# the template with review on is scanned too (the grep fails if the copy did not turn it on).
+REVIEW_ON_TEMPLATE := .cache/checkov/template-review-on.yaml
 checkov: $(CHECKOV_VENV)/.stamp
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --skip-download --compact --quiet
+	mkdir -p $(dir $(REVIEW_ON_TEMPLATE))
+	sed '/^  ReviewSamplePercent:/,/Default:/ s/Default: 0$$/Default: 100/' template.yaml > $(REVIEW_ON_TEMPLATE)
+	grep -A2 '^  ReviewSamplePercent:' $(REVIEW_ON_TEMPLATE) | grep -q 'Default: 100'
+	$(CHECKOV_VENV)/bin/checkov -f $(REVIEW_ON_TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
 # sam build without Docker: every function and the layer use BuildMethod: makefile, and the layer's Makefile
 # asks pip for arm64 cp313 wheels, so any host Python 3.11+ can build it.
