@@ -74,6 +74,26 @@ LEET = {
 # the regex engine scans fastest; for other text, see _spelled_apart.
 _SPELLED_APART_ASCII = re.compile(r"[^a-z0-9][a-z0-9]([^a-z0-9]{1,5}[a-z0-9](?:[^a-z0-9]{1,5}[a-z0-9])*)(?![a-z0-9])")
 _SEPARATORS_ASCII = re.compile(r"[^a-z0-9]")
+_ASCII_LETTER_OR_NOT = str.maketrans(
+    {chr(code): "a" if chr(code).islower() or chr(code).isdigit() else "." for code in range(128)}
+)
+
+
+def _spelled_apart_ascii(scanned: str) -> Iterator[re.Match[str]]:
+    """_SPELLED_APART_ASCII.finditer(scanned) (ASCII), tried only where a letter or digit stands alone between two
+    separators, as at the start of each of its matches: found by substring search on the text's kinds (one pass of
+    str.translate), where the regex tries every separator of the text (prose has few letters alone: `a`, `I`)."""
+    kinds = scanned.translate(_ASCII_LETTER_OR_NOT)
+    position = kinds.find(".a.")
+    while position >= 0:
+        match = _SPELLED_APART_ASCII.match(scanned, position)
+        if match is None:
+            position = kinds.find(".a.", position + 1)
+        else:
+            yield match
+            position = kinds.find(".a.", match.end())
+
+
 _RUNS = re.compile(r"(.)(?=\1)", re.DOTALL)
 """Each character that the same one follows: deleting them all leaves one of each run."""
 _TOP_BITS = bytes(range(0x80, 0x100))
@@ -757,7 +777,7 @@ class Reading:
             stand_ins = _with_separators(folded.translate(_ascii_coarse()), symbols, ".")
             scanned = " " + stand_ins
             runs_read = _as_runs_read(scanned, folded, one_letter, " ")
-            runs, separators = _SPELLED_APART_ASCII.finditer(runs_read), _SEPARATORS_ASCII
+            runs, separators = _spelled_apart_ascii(runs_read), _SEPARATORS_ASCII
         else:
             # `read` holds each character's fold, stand-in and kinds.
             stand_ins, kinds = _stand_ins_and_kinds(folded) if read is None else (read[1::3], read[2::3])
