@@ -134,14 +134,31 @@ _ASCII_KINDS = str.maketrans(
 )
 
 
-def _leet_beside_letter(folded: str) -> bool:
-    """False if no leet symbol stands right beside a letter in `folded` (ASCII text only; other text: True), so
-    _EDGE_LEET, each of whose matches has one, finds nothing: checked in one pass of str.translate and two substring
-    searches, where the regex tries every digit of the text (a fifth of the cost of a Reading of prose with numbers)."""
+MAX_EDGE_TRIES = 256
+"""Runs of leet symbols beside a letter that _edge_leets matches one by one; beyond, the regex reads the whole text."""
+
+
+def _edge_leets(folded: str) -> list[tuple[int, int]]:
+    """The spans of _EDGE_LEET's matches in `folded`. Each is a whole run of leet symbols with a letter right beside
+    it: in ASCII text the regex is matched only at the start of such runs, found by substring searches on the text's
+    kinds (one pass of str.translate), where finditer tries every digit of the text (prose has numbers, few of them
+    glued to letters)."""
     if not folded.isascii():
-        return True
+        return [match.span() for match in _EDGE_LEET.finditer(folded)]
     kinds = folded.translate(_ASCII_KINDS)
-    return "a1" in kinds or "1a" in kinds
+    starts: set[int] = set()
+    for pair in ("a1", "1a"):
+        position = kinds.find(pair)
+        while position >= 0 and len(starts) <= MAX_EDGE_TRIES:
+            start = position + 1 if pair == "a1" else position
+            while pair == "1a" and start > 0 and kinds[start - 1] == "1":
+                start -= 1  # the run's first symbol
+            starts.add(start)
+            position = kinds.find(pair, position + 1)
+    if len(starts) > MAX_EDGE_TRIES:
+        return [match.span() for match in _EDGE_LEET.finditer(folded)]
+    matches = (_EDGE_LEET.match(folded, start) for start in sorted(starts))
+    return [match.span() for match in matches if match is not None]
 
 
 def _as_runs_read(scanned: str, folded: str, one_letter: Sequence[int], blank: str) -> str:
@@ -149,7 +166,7 @@ def _as_runs_read(scanned: str, folded: str, one_letter: Sequence[int], blank: s
     glued to one side of a letter, and what case folding added to a letter (`ß` folds to `ss`, one letter:
     `one_letter`, positions in `folded`), made `blank` (a separator). The separators a run deletes are still read
     from `scanned`, so these stay in the joined text."""
-    blanks = [match.span() for match in _EDGE_LEET.finditer(folded)] if _leet_beside_letter(folded) else []
+    blanks = _edge_leets(folded)
     if one_letter:
         blanks = sorted([*blanks, *((position, position + 1) for position in one_letter)])
     if not blanks:
