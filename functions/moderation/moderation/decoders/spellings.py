@@ -35,14 +35,16 @@ def _morse_runs() -> re.Pattern[str]:
     return re.compile(r"[.\-]++(?:[ /|]++[.\-]++){2,}")
 
 
-# A dot and a dash meet somewhere in a run that has both: in a code, across a space or across a word's `/`.
-_MORSE_TURNS = (".-", "-.", ". -", "- .", ". / -", "- / .", ". | -", "- | .")
+# A dot and a dash meet somewhere in a run that has both: in a code, across a space or across a word's `/` (`.-`,
+# `-.`, `. -`, `- .`, `. / -`, `- / .`, `. | -`, `- | .`). One search for a dash, the dot looked for around it: the
+# engine skips to dashes (prose has few), where a substring search per meeting would read the whole text eight times.
+_MORSE_TURN = re.compile(r"-(?:\.| \.| [/|] \.|(?<=\.-)|(?<=\. -)|(?<=\. [/|] -))")
 
 
 def morse(text: str) -> Segments:
     """Codes of dots and dashes apart by spaces, words apart by `/` or `|` (`... .... .. -`); every code of the run
     valid, at least three of them, dots and dashes both."""
-    if not any(turn in text for turn in _MORSE_TURNS):  # a few substring searches: cheaper than the regex
+    if _MORSE_TURN.search(text) is None:  # cheaper than the runs' pattern
         return
     for run in _morse_runs().finditer(text):
         start, end = run.span()
