@@ -8,6 +8,7 @@ boto3 is imported on use: the tools that never call AWS never load it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from authoring.cli import setting
@@ -116,3 +117,13 @@ def describe_stack(session: Any, name: str) -> dict[str, Any]:
     except BotoCoreError as error:
         raise explain(error, f"stack {name}") from None
     return stacks[0]
+
+
+def stack_outputs(stack: Mapping[str, Any]) -> dict[str, str]:
+    """A described stack's outputs (describe_stack), by key."""
+    return {item["OutputKey"]: item.get("OutputValue", "") for item in stack.get("Outputs", [])}
+
+
+def stack_parameters(stack: Mapping[str, Any]) -> dict[str, str]:
+    """A described stack's parameters (describe_stack), by key."""
+    return {item["ParameterKey"]: item.get("ParameterValue", "") for item in stack.get("Parameters", [])}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from authoring.aws_setup import AwsSetupError, describe_stack, explain
+from authoring.aws_setup import AwsSetupError, describe_stack, explain, stack_outputs, stack_parameters
 from authoring.cli import setting
 from authoring.configs import TOOLS, load_tools, tools_from
 from authoring.publish import PublishError, ssm_name, target_of
@@ -55,8 +55,7 @@ def deployment(session: Any, stack: str) -> Deployment:
     """The stack's endpoints and key. AwsSetupError when the stack lacks them (not this project's, or not deployed
     completely) or AWS cannot be asked."""
     described = describe_stack(session, stack)
-    outputs = {item["OutputKey"]: item.get("OutputValue", "") for item in described.get("Outputs", [])}
-    parameters = {item["ParameterKey"]: item.get("ParameterValue", "") for item in described.get("Parameters", [])}
+    outputs = stack_outputs(described)
     missing = [name for name in (MODERATION_OUTPUT, TOOLS_OUTPUT, KEY_OUTPUT) if not outputs.get(name)]
     if missing:
         raise AwsSetupError(
@@ -69,7 +68,7 @@ def deployment(session: Any, stack: str) -> Deployment:
         moderation_endpoint=outputs[MODERATION_OUTPUT],
         external_data_tool_endpoint=outputs[TOOLS_OUTPUT],
         api_key=api_key(session, outputs[KEY_OUTPUT]),
-        parameters=parameters,
+        parameters=stack_parameters(described),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from authoring import cli
-from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for
+from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for, stack_parameters
 from authoring.configs import ConfigKind, load
 from dify_extension.config_files import ConfigFileError
 
@@ -29,11 +29,6 @@ def ssm_name(parameter: str) -> tuple[str, str | None]:
     region, _, resource = parameter.split(":", 5)[3:]
     name = resource.removeprefix("parameter/")
     return ("/" + name if "/" in name else name), region
-
-
-def stack_parameters(session: Any, stack: str) -> dict[str, str]:
-    parameters = describe_stack(session, stack).get("Parameters", [])
-    return {item["ParameterKey"]: item.get("ParameterValue", "") for item in parameters}
 
 
 def target_of(kind: ConfigKind, stack: str, parameters: Mapping[str, str]) -> tuple[str, str]:
@@ -75,7 +70,7 @@ def publish(path: Path, stack: str, *, region: str | None, dry_run: bool) -> str
     kind, _config, checked = load(path)
     content = checked.decode("utf-8")  # what was checked is what is written, even if the file changes meanwhile
     session = session_for(region)
-    parameters = stack_parameters(session, stack)
+    parameters = stack_parameters(describe_stack(session, stack))
     parameter, store = target_of(kind, stack, parameters)
     to_ssm = parameter == kind.parameters[0]
     where = f"ssm:{store}" if to_ssm else store

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from authoring import cli
-from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for
+from authoring.aws_setup import AwsSetupError, describe_stack, explain, session_for, stack_outputs
 
 OUTPUT = "ReviewBucketName"
 PREFIX = "samples/"
@@ -117,9 +117,7 @@ def from_folder(folder: Path, filters: Filters) -> Samples:
 
 def bucket_of(session: Any, stack: str) -> str:
     """The stack's review bucket, from its outputs; ReviewError when the stack has review off."""
-    outputs = {
-        item["OutputKey"]: item.get("OutputValue", "") for item in describe_stack(session, stack).get("Outputs", [])
-    }
+    outputs = stack_outputs(describe_stack(session, stack))
     if not outputs.get(OUTPUT):
         raise ReviewError(
             f"stack {stack} has review off (ReviewSamplePercent is 0, so it has no {OUTPUT} output). Turn it on "
