@@ -37,6 +37,7 @@ from dify_extension.protocol import (
 )
 from dify_extension.routes import EXTERNAL_DATA_TOOL_PATH, MODERATION_PATH
 from external_data_tool.tools import ToolRegistry
+from moderation.examples import abbreviated
 
 # Dify's client (dify-protocol.md): httpx (Dify 1.13 pins httpx ~=0.28), 5 s to connect, 60 s to read, no redirects
 # followed, TLS verified; only these two headers are its own, the rest are httpx's defaults.
@@ -134,11 +135,6 @@ def _answer(model: type[M], body: str) -> M | str:
         return f"Dify refuses the answer: {where}: {problem['msg']}: {body[:SHOWN_CHARS]}"
 
 
-def _short(text: str, chars: int = 40) -> str:
-    cut = text if len(text) <= chars else text[: chars - 1] + "…"
-    return json.dumps(cut, ensure_ascii=False)
-
-
 def expect_pong(body: str) -> Verdict:
     try:
         answer = json.loads(body)
@@ -164,7 +160,7 @@ def expect_moderation(
             return True, "not flagged"
         if not answer.flagged or answer.action is not ModerationAction.DIRECT_OUTPUT:
             return False, f"not blocked ({answer.action.value}), expected a block: {body[:SHOWN_CHARS]}"
-        return True, f"blocked: {_short(answer.preset_response)}"
+        return True, f"blocked: {abbreviated(answer.preset_response)}"
 
     return verdict
 
@@ -175,7 +171,7 @@ def expect_result(missing: Sequence[str]) -> Callable[[str], Verdict]:
         if isinstance(answer, str):
             return False, answer
         note = f" (no {', '.join(missing)} in the inputs: answered without a lookup)" if missing else ""
-        return True, _short(answer.result) + note
+        return True, abbreviated(answer.result) + note
 
     return verdict
 
@@ -212,21 +208,21 @@ def checks(
         Check(f"ping {MODERATION_PATH}", moderation, Point.PING, {}, expect_pong),
         Check(f"ping {EXTERNAL_DATA_TOOL_PATH}", tools, Point.PING, {}, expect_pong),
         Check(
-            f"input blocked {_short(block_text, 30)}",
+            f"input blocked {abbreviated(block_text, 30)}",
             moderation,
             Point.MODERATION_INPUT,
             {"app_id": app_id, "inputs": {}, "query": block_text},
             expect_moderation(ModerationInputAnswer, blocked=True),
         ),
         Check(
-            f"input passes {_short(pass_text, 30)}",
+            f"input passes {abbreviated(pass_text, 30)}",
             moderation,
             Point.MODERATION_INPUT,
             {"app_id": app_id, "inputs": {}, "query": pass_text},
             expect_moderation(ModerationInputAnswer, blocked=False),
         ),
         Check(
-            f"output passes {_short(pass_text, 30)}",
+            f"output passes {abbreviated(pass_text, 30)}",
             moderation,
             Point.MODERATION_OUTPUT,
             {"app_id": app_id, "text": pass_text},
