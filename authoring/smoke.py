@@ -38,6 +38,7 @@ from dify_extension.protocol import (
 from dify_extension.routes import EXTERNAL_DATA_TOOL_PATH, MODERATION_PATH
 from external_data_tool.tools import ToolRegistry
 from moderation.examples import abbreviated
+from moderation.policy import ModerationPolicy
 
 # Dify's client (dify-protocol.md): httpx (Dify 1.13 pins httpx ~=0.28), 5 s to connect, 60 s to read, no redirects
 # followed, TLS verified; only these two headers are its own, the rest are httpx's defaults.
@@ -185,11 +186,12 @@ class Check:
     verdict: Callable[[str], Verdict]
 
 
-def default_block_text() -> str:
-    """A text the bundled policy blocks on input: the first keyword of its first blocking keyword rule."""
-    stage = load_policy(None).default.input
+def default_block_text(policy: ModerationPolicy | None = None) -> str:
+    """A text `policy` (default: the bundled one) blocks on input: the first keyword of its first blocking keyword
+    rule (a monitor rule blocks nothing)."""
+    stage = (policy or load_policy(None)).default.input
     for rule in stage.rules if stage is not None else ():
-        if rule.action == "block" and rule.keywords:
+        if rule.action == "block" and not rule.monitor and rule.keywords:
             return str(rule.keywords[0])
     raise ConfigFileError("the bundled policy blocks no keyword on input: give the text to block")
 

@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 from authoring.smoke import HARMLESS_TEXT, USER_AGENT, default_block_text, main
+from moderation.policy import ModerationPolicy
 from tests.authoring.conftest import BUNDLED_POLICY, run_make
 from tests.authoring.test_authoring_dify_config import create_dify_stack, create_secret
 from tests.local_api.test_local_api_e2e import API_KEY, LocalApi
@@ -154,6 +155,13 @@ def test_the_defaults_are_what_the_bundled_policy_blocks_and_passes() -> None:
     bundled = json.loads(BUNDLED_POLICY.read_text(encoding="utf-8"))
     assert default_block_text() == bundled["default"]["input"]["rules"][0]["keywords"][0]
     assert HARMLESS_TEXT  # that the bundled policy passes it is what the local API tests above show
+
+
+def test_the_default_text_to_block_skips_monitor_rules_which_block_nothing() -> None:
+    watch = {"id": "watch", "category": "c", "action": "block", "monitor": True, "keywords": ["grenade"]}
+    enforced = {"id": "drugs", "category": "c", "action": "block", "keywords": ["cocaine"]}
+    policy = ModerationPolicy.model_validate({"default": {"input": {"rules": [watch, enforced]}}})
+    assert default_block_text(policy) == "cocaine"
 
 
 def test_dify_s_request_exactly(capsys: pytest.CaptureFixture[str], tools_files: dict[str, Path]) -> None:
